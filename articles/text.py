@@ -13,6 +13,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from camel_tools.tokenizers.word import simple_word_tokenize
 from camel_tools.utils.charmap import CharMapper
 from camel_tools.utils.dediac import dediac_ar
 from camel_tools.utils.normalize import (
@@ -20,7 +21,6 @@ from camel_tools.utils.normalize import (
     normalize_alef_maksura_ar,
     normalize_teh_marbuta_ar,
 )
-from camel_tools.tokenizers.word import simple_word_tokenize
 
 # Invisible marks that real dumps carry: bidi controls, zero-width joiners, BOM, soft hyphen.
 _INVISIBLE_RE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff\u00ad]")

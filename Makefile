@@ -1,0 +1,39 @@
+# The archive's two everyday commands:  make demo  (serve the seed dump)  and  make test.
+SHELL := /bin/bash
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1:8000
+# Django 6 needs Python >= 3.12: take the first interpreter on this machine that is new enough.
+PYTHON ?= $(shell for p in python3.13 python3.12 python3 $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 /usr/local/bin/python3.1[2-9] /usr/bin/python3.1[2-9]; do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; done)
+
+.PHONY: demo test install lint bench clean-demo
+
+$(BIN)/.installed: pyproject.toml requirements-camel.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (Django 6)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --no-deps -r requirements-camel.txt
+	$(BIN)/python -c "import camel_tools.utils.normalize, camel_tools.tokenizers.word"
+	touch $@
+
+install: $(BIN)/.installed
+
+# Creates the venv, migrates a SQLite database, ingests fixtures/ and serves on $(HOST).
+demo: install
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput
+	DEBUG=1 $(BIN)/python manage.py ingest fixtures/seed_dump.txt
+	@echo "Create an admin account with:  DEBUG=1 $(BIN)/python manage.py createsuperuser"
+	DEBUG=1 $(BIN)/python manage.py runserver $(HOST)
+
+# The whole suite; DATABASE_URL=postgres://... runs it on PostgreSQL.
+test: install
+	DEBUG=1 $(BIN)/ruff check .
+	DEBUG=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install
+	DEBUG=1 $(BIN)/python bench/run_all.py
