@@ -100,6 +100,8 @@ class MentionInlineForm(forms.ModelForm):
         article = self.instance.article if self.instance.article_id else None
         if not surface or article is None or data.get("DELETE"):
             return data
+        if self.instance.pk and "entity" in self.changed_data:
+            data["locked"] = True  # an editor's correction survives re-extraction
         text = article.title if data.get("in_title") else article.body
         start, end = data.get("start"), data.get("end")
         if start is None or end is None:
@@ -110,6 +112,18 @@ class MentionInlineForm(forms.ModelForm):
         elif not 0 <= start < end <= len(text):
             raise forms.ValidationError(_("The offsets are outside the text."))
         return data
+
+
+class EntityAliasFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        for form in self.deleted_forms:
+            alias = form.instance
+            if alias.pk and alias.key == self.instance.key:
+                raise forms.ValidationError(
+                    _("“%(name)s” is the entity's own name: rename or merge the entity instead of removing it."),
+                    params={"name": alias.name},
+                )
 
 
 class DumpUploadForm(forms.Form):

@@ -23,6 +23,7 @@ from django.utils.text import slugify
 from articles.dump import Clipping, ParseItem, RecordError, parse_stream
 from articles.enrich.pipeline import Enrichment, enrichment_compute, enrichment_compute_pair, enrichment_store
 from articles.models import Article, IngestRun, Source
+from articles.search import article_index
 from articles.text import collapse_spaces, search_key
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,7 @@ def article_store(
             enrichment_store(article, enrichment)
             article.entities_extracted_at = timezone.now()
             article.save(update_fields=["entities_extracted_at"])
+            article_index(article)
     except IntegrityError:
         existing = Article.objects.filter(fingerprint=fingerprint).first()
         if existing is None:

@@ -153,10 +153,15 @@ def test_seed_article_entities(crf, seed_text: str) -> None:
 
 
 def test_proclitic_trimmed_from_reported_span(crf) -> None:
-    spans = crf.extract("وقال الرئيس فلاديمير بوتين إن وبوتين سيزور موسكو وبكين.")
-    kinds = {s.text: s.kind for s in spans}
-    assert kinds.get("فلاديمير بوتين") == "PERS"
-    assert "موسكو" in kinds
+    # A glued conjunction/preposition is cut from the span only when the bare word is far commoner:
+    # the ب of بموسكو goes, the ب of بريكس (part of the name) stays.
+    text = "وقال الرئيس فلاديمير بوتين إن وفدا سيزور بموسكو مقر مجموعة بريكس."
+    spans = {s.text: s for s in crf.extract(text)}
+    assert spans["فلاديمير بوتين"].kind == "PERS"
+    assert "موسكو" in spans and "بموسكو" not in spans
+    assert text[spans["موسكو"].start - 1] == "ب"
+    assert crf._proclitic_len("بريكس") == 0
+    assert crf._proclitic_len("وبوتين") == 1
 
 
 def test_tag_tokens_shape(crf) -> None:
@@ -167,12 +172,13 @@ def test_tag_tokens_shape(crf) -> None:
 
 
 @pytest.mark.shared_data
-def test_shipped_model_on_anercorp_dev(crf, anercorp: Path) -> None:
-    """Dev = last 10% of the ANERcorp train file (see docs/ner.md)."""
-    _, dev = split_dev(read_conll(anercorp), 0.1)
-    pred = crf.tag_tokens([[t for t, _ in s] for s in dev])
-    f1 = evaluate([[g for _, g in s] for s in dev], pred)["ALL"].f1
-    assert f1 >= 0.75
+def test_shipped_model_fits_its_training_data(crf, anercorp: Path) -> None:
+    """Sanity, not generalisation: the shipped model is trained on the whole file, so a low score here
+    means run-time features no longer match the ones it was trained with (features.py changed
+    without a retrain). Held-out figures are in docs/ner.md."""
+    sents = read_conll(anercorp)[::4]
+    pred = crf.tag_tokens([[t for t, _ in s] for s in sents])
+    assert evaluate([[g for _, g in s] for s in sents], pred)["ALL"].f1 >= 0.9
 
 
 @pytest.mark.shared_data
@@ -185,12 +191,31 @@ def test_train_round_trip(tmp_path: Path, anercorp: Path) -> None:
     sents = read_conll(anercorp)
     write_conll(sents[:600], tmp_path / "tr.conll")
     write_conll(sents[600:700], tmp_path / "dv.conll")
+    # Two passes, so the cross-fold first-pass tagging and the second model are exercised too.
     report = train(
-        tmp_path / "tr.conll", tmp_path / "dv.conll", tmp_path / "m", params={"max_iterations": 40}, log=lambda m: None
+        tmp_path / "tr.conll", tmp_path / "dv.conll", tmp_path / "m", params={"max_iterations": 30}, log=lambda m: None
     )
+    assert (tmp_path / "m" / "model2.crfsuite").exists()
     assert report is not None and report.splitlines()[-1].startswith("micro-F1 ")
     assert float(report.splitlines()[-1].split()[1]) > 0.3
     assert CrfBackend(tmp_path / "m").tag_tokens([["في", "لبنان"]])[0][0] == "O"
+
+
+def test_evaluate_ner_command(tmp_path: Path) -> None:
+    import io
+    import re
+
+    from django.core.management import call_command
+
+    path = tmp_path / "gold.conll"
+    path.write_text(GOLD_CONLL, encoding="utf-8")
+    out = io.StringIO()
+    call_command("evaluate_ner", str(path), stdout=out)
+    lines = out.getvalue().strip().splitlines()
+    assert re.fullmatch(r"micro-F1 [01]\.\d{4}", lines[-1])
+    assert any(line.startswith("PERS ") for line in lines)
+    # The shipped model gets the unambiguous names of this tiny text.
+    assert float(lines[-1].split()[1]) >= 0.5
 
 
 # -- camel backend (optional dependency) -----------------------------------------------------

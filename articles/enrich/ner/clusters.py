@@ -42,9 +42,10 @@ def iter_texts(paths: Iterable[str | Path]) -> Iterator[str]:
                         yield value
 
 
-def corpus_ids(paths: Iterable[str | Path], max_vocab: int) -> tuple[list[str], np.ndarray]:
+def corpus_ids(paths: Iterable[str | Path], max_vocab: int) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Tokenise the corpora; return the vocabulary (frequency order) and the token id stream.
 
+    Also returns each vocabulary word's corpus count (morphology features use them).
     Out-of-vocabulary tokens get id -1 and break no windows: they are skipped as contexts.
     Sentence/document boundaries are marked with -1 too.
     """
@@ -54,13 +55,14 @@ def corpus_ids(paths: Iterable[str | Path], max_vocab: int) -> tuple[list[str], 
         toks = _WORD_RE.findall(_DIGIT_RE.sub("0", normalize(text)))
         docs.append(toks)
         counts.update(toks)
-    vocab = [w for w, c in counts.most_common(max_vocab) if c >= 3]
+    top = [(w, c) for w, c in counts.most_common(max_vocab) if c >= 3]
+    vocab = [w for w, _ in top]
     index = {w: i for i, w in enumerate(vocab)}
     stream: list[int] = []
     for toks in docs:
         stream.extend(index.get(t, -1) for t in toks)
         stream.append(-1)
-    return vocab, np.asarray(stream, dtype=np.int64)
+    return vocab, np.asarray([c for _, c in top], dtype=np.int64), np.asarray(stream, dtype=np.int64)
 
 
 def build_clusters(
@@ -77,7 +79,7 @@ def build_clusters(
     from sklearn.cluster import AgglomerativeClustering, MiniBatchKMeans
     from sklearn.utils.extmath import randomized_svd
 
-    vocab, ids = corpus_ids(paths, max_vocab)
+    vocab, counts, ids = corpus_ids(paths, max_vocab)
     log(f"clusters: {len(ids):,} tokens, vocab {len(vocab):,}")
     v = len(vocab)
     rows: list[np.ndarray] = []
@@ -117,20 +119,23 @@ def build_clusters(
         agg = AgglomerativeClustering(n_clusters=k, linkage="ward").fit_predict(km.cluster_centers_)
         labels.append(agg[fine])
     log("clusters: done")
-    return {w: tuple(int(lab[i]) for lab in labels) for i, w in enumerate(vocab)}
+    return {w: (int(counts[i]), *(int(lab[i]) for lab in labels)) for i, w in enumerate(vocab)}
 
 
 def save_clusters(table: dict[str, tuple[int, ...]], path: str | Path) -> None:
+    """One line per word, in corpus frequency order: ``word<TAB>count<TAB>id id id id``."""
     with gzip.open(path, "wt", encoding="utf-8") as fh:
-        for w, ids in table.items():
-            fh.write(w + "\t" + " ".join(map(str, ids)) + "\n")
+        for w, (count, *ids) in table.items():
+            fh.write(f"{w}\t{count}\t{' '.join(map(str, ids))}\n")
 
 
-def load_clusters(path: str | Path) -> dict[str, tuple[str, ...]]:
-    """Cluster ids as strings (they are only ever used as feature values)."""
+def load_clusters(path: str | Path) -> tuple[dict[str, tuple[str, ...]], dict[str, int]]:
+    """``(clusters, counts)``: cluster ids as strings (they are only ever feature values)."""
     table: dict[str, tuple[str, ...]] = {}
+    counts: dict[str, int] = {}
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         for line in fh:
-            w, _, ids = line.rstrip("\n").partition("\t")
+            w, count, ids = line.rstrip("\n").split("\t")
             table[w] = tuple(ids.split())
-    return table
+            counts[w] = int(count)
+    return table, counts

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from articles.enrich.ner.base import EntitySpan, NerBackend
 from articles.enrich.ner.clusters import load_clusters, word_key
+from articles.enrich.ner.docmem import memory_features
 from articles.enrich.ner.features import Featurizer
 from articles.enrich.ner.segment import sentences_with_offsets, spans_from_tags
 from articles.enrich.ner.train import (
@@ -15,6 +16,7 @@ from articles.enrich.ner.train import (
     DEFAULT_MODEL_DIR,
     GAZETTEER_FILE,
     META_FILE,
+    MODEL2_FILE,
     MODEL_FILE,
     load_gazetteer,
 )
@@ -22,6 +24,7 @@ from articles.enrich.ner.train import (
 # One-letter proclitics (and pairs) that ANERcorp leaves inside an entity token ("وبوتين");
 # ``extract`` trims them from the reported span when the bare word is the commoner form.
 _TRIM = ("وب", "ول", "وك", "فب", "فل", "و", "ف", "ب", "ل", "ك")
+_TRIM_RATIO, _TRIM_MIN = 10, 20
 
 
 def _setting_model_dir() -> Path | None:
@@ -41,8 +44,9 @@ class CrfBackend(NerBackend):
         self.model_dir = Path(model_dir) if model_dir else (_setting_model_dir() or DEFAULT_MODEL_DIR)
         self._lock = threading.Lock()
         self._tagger = None
+        self._tagger2 = None
         self._feat: Featurizer | None = None
-        self._rank: dict[str, int] = {}
+        self._counts: dict[str, int] = {}
 
     def _load(self) -> None:
         """Load once, on first use (importing the module stays cheap)."""
@@ -57,9 +61,12 @@ class CrfBackend(NerBackend):
             if not (d / MODEL_FILE).exists():
                 raise FileNotFoundError(f"no NER model in {d}: run `manage.py train_ner`")
             meta = json.loads((d / META_FILE).read_text(encoding="utf-8"))
-            clusters = load_clusters(d / CLUSTERS_FILE) if (d / CLUSTERS_FILE).exists() else {}
-            self._rank = {w: i for i, w in enumerate(clusters)}  # file is in frequency order
-            self._feat = Featurizer(clusters, load_gazetteer(d / GAZETTEER_FILE), meta["groups"])
+            clusters, counts = load_clusters(d / CLUSTERS_FILE) if (d / CLUSTERS_FILE).exists() else ({}, {})
+            self._counts = counts
+            self._feat = Featurizer(clusters, load_gazetteer(d / GAZETTEER_FILE), meta["groups"], counts)
+            if (d / MODEL2_FILE).exists():
+                self._tagger2 = pycrfsuite.Tagger()
+                self._tagger2.open(str(d / MODEL2_FILE))
             tagger = pycrfsuite.Tagger()
             tagger.open(str(d / MODEL_FILE))
             self._tagger = tagger
@@ -67,7 +74,14 @@ class CrfBackend(NerBackend):
     def tag_tokens(self, tokens: list[list[str]]) -> list[list[str]]:
         self._load()
         feat, tagger = self._feat, self._tagger
-        return [tagger.tag(feat.sentence(s)) if s else [] for s in tokens]
+        xs = [feat.sentence(s) for s in tokens]
+        tags = [tagger.tag(x) if x else [] for x in xs]
+        if self._tagger2 is None:
+            return tags
+        # Second pass: the same features plus what the first pass said about the same words nearby.
+        mem = memory_features(tokens, tags)
+        t2 = self._tagger2
+        return [t2.tag([a + b for a, b in zip(x, m, strict=True)]) if x else [] for x, m in zip(xs, mem, strict=True)]
 
     def extract(self, text: str) -> list[EntitySpan]:
         sents = sentences_with_offsets(text)
@@ -76,10 +90,11 @@ class CrfBackend(NerBackend):
 
     def _proclitic_len(self, tok: str) -> int:
         """Length of a conjunction/preposition glued to an entity's first word, or 0."""
-        full = self._rank.get(word_key(tok), len(self._rank))
+        full = self._counts.get(word_key(tok), 0)
         for p in _TRIM:
             if tok.startswith(p) and len(tok) - len(p) >= 3:
-                bare = self._rank.get(word_key(tok[len(p) :]))
-                if bare is not None and bare < full:
+                # The bare word must be far commoner than the glued form in the unlabelled news:
+                # موسكو is 50x بموسكو, but ريكس only 5x بريكس (whose ب belongs to the name).
+                if self._counts.get(word_key(tok[len(p) :]), 0) >= max(_TRIM_RATIO * full, _TRIM_MIN):
                     return len(p)
         return 0

@@ -6,6 +6,9 @@ Arabic-specific groups (each can be switched off for ablations via ``groups``):
 - ``clitic``:   proclitics (و ف ب ل ك ال and their combinations) split off, so "وبوتين" shares
                 evidence with "بوتين";
 - ``cluster``:  distributional word classes learnt from unlabelled news (see ``clusters.py``);
+- ``lexicon``:  how a word behaves morphologically in unlabelled news: frequency, how often it
+                takes the article ال and pronoun/plural suffixes. Names rarely do; this is the
+                Arabic stand-in for capitalisation;
 - ``gazetteer``: entity lists learnt from the training data (token kinds and multi-word phrases);
 - ``trigger``:  title / category words before a name (الرئيس, وزير, شركة, مدينة ...);
 - ``window``:   the same evidence for neighbouring tokens, and word bigrams.
@@ -16,6 +19,7 @@ list concatenation.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -24,7 +28,8 @@ from dataclasses import dataclass, field
 from articles.enrich.ner.clusters import word_key
 from articles.text import normalize
 
-ALL_GROUPS = frozenset({"affix", "clitic", "cluster", "gazetteer", "trigger", "window"})
+ALL_GROUPS = frozenset({"affix", "clitic", "cluster", "lexicon", "gazetteer", "trigger", "window"})
+_SUFFIXES = ("ه", "ها", "هم", "هما", "ات", "ين", "ون", "يه", "كم", "نا")
 
 # Longest first: the first match wins. Forms are normalised (hamza/alef folded).
 _PROCLITICS = ("وبال", "وكال", "وال", "فال", "بال", "كال", "لل", "ال", "و", "ف", "ب", "ل", "ك")
@@ -52,6 +57,10 @@ _TRIGGERS: dict[str, list[str]] = {
     ).split(),
 }
 _TRIGGER_OF = {w: k for k, ws in _TRIGGERS.items() for w in ws}
+
+
+def _bucket(ratio: float) -> int:
+    return 0 if ratio < 0.02 else 1 if ratio < 0.1 else 2 if ratio < 0.3 else 3 if ratio < 0.7 else 4
 
 
 def split_clitic(norm: str) -> tuple[str, str]:
@@ -140,9 +149,11 @@ class Featurizer:
         clusters: dict[str, tuple[str, ...]] | None = None,
         gazetteer: Gazetteer | None = None,
         groups: Iterable[str] = ALL_GROUPS,
+        counts: dict[str, int] | None = None,
         cache_size: int = 200_000,
     ) -> None:
         self.clusters = clusters or {}
+        self.counts = counts or {}
         self.gazetteer = gazetteer or Gazetteer()
         self.groups = frozenset(groups)
         self._cache: dict[str, tuple[list[str], dict[int, list[str]], str]] = {}
@@ -182,6 +193,10 @@ class Featurizer:
                 if scl is not None:
                     own += [f"sc{i}={c}" for i, c in enumerate(scl)]
                     near.append(f"sc1={scl[1]}")
+        if "lexicon" in g:
+            lex = self._lexicon(stem)
+            own += lex
+            near += lex[1:]
         if "gazetteer" in g:
             kinds = self.gazetteer.tokens.get(stem, ())
             own += ["gt=" + k for k in kinds]
@@ -205,6 +220,22 @@ class Featurizer:
             self._cache.clear()
         self._cache[tok] = out
         return out
+
+    def _lexicon(self, stem: str) -> list[str]:
+        """Frequency bucket, article rate and suffix rate of the bare word in unlabelled news."""
+        c = self.counts
+        base = stem[2:] if stem.startswith("ال") and len(stem) > 3 else stem
+        n_bare = c.get(base, 0)
+        n_al = c.get("ال" + base, 0)
+        total = n_bare + n_al
+        if total == 0:
+            return ["lx=oov"]
+        n_suf = sum(c.get(base + s, 0) for s in _SUFFIXES)
+        return [
+            f"lf={min(int(math.log2(total)), 16)}",
+            f"la={_bucket(n_al / total)}",
+            f"ls={_bucket(n_suf / (total + n_suf))}",
+        ]
 
     # -- per sentence ------------------------------------------------------------------
     def sentence(self, tokens: Sequence[str]) -> list[list[str]]:

@@ -24,6 +24,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--out", default=str(DEFAULT_MODEL_DIR), help="model directory")
         parser.add_argument("--unlabelled", nargs="*", default=[], help="JSONL(.gz) news for word clusters")
+        parser.add_argument(
+            "--single-pass", action="store_true", help="skip the second (document-memory) pass: 5x faster, ~1 F1 lower"
+        )
 
     def handle(self, *args, **opts) -> None:
         try:
@@ -33,6 +36,7 @@ class Command(BaseCommand):
                 opts["out"],
                 opts["unlabelled"],
                 dev_split=opts["dev_split"],
+                two_pass=not opts["single_pass"],
                 log=lambda m: self.stderr.write(m),
             )
         except OSError as exc:
