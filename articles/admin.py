@@ -419,19 +419,34 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Re-run entity extraction"), permissions=["change"])
     def reextract_entities(self, request, queryset):
-        count = admin_upload.articles_reextract(queryset.iterator(chunk_size=200))
+        count, failed = admin_upload.articles_reextract(queryset)
         self.message_user(
             request,
             ngettext("Entities extracted again for %d article.", "Entities extracted again for %d articles.", count)
             % count,
         )
+        if failed:
+            self.message_user(
+                request,
+                _("Extraction failed for the articles %(ids)s (see the server log).")
+                % {"ids": ", ".join(map(str, failed[:20]))},
+                messages.ERROR,
+            )
 
     @admin.action(description=_("Re-run topic classification (locked topics are kept)"), permissions=["change"])
     def reclassify_topics(self, request, queryset):
         from articles.enrich.topic_service import articles_classify
 
-        articles_classify(queryset, batch_size=200, progress=None)
-        self.message_user(request, _("Topics classified again; topics locked by an editor were kept."))
+        count = articles_classify(queryset, batch_size=200, progress=None)
+        self.message_user(
+            request,
+            ngettext(
+                "Topic classified again for %d article; topics locked by an editor were kept.",
+                "Topics classified again for %d articles; topics locked by an editor were kept.",
+                count,
+            )
+            % count,
+        )
 
 
 # --- ingest runs and the upload page ---------------------------------------------------------------

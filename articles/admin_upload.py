@@ -24,6 +24,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -361,17 +362,19 @@ def article_refresh(article: Article, *, text_changed: bool) -> None:
     article_index(article)
 
 
-def articles_reextract(articles: Iterable[Article]) -> int:
-    """Bulk re-extraction (locked mentions, merges and the block list are the service's business)."""
-    from articles.enrich.entity_service import article_entities_extract
-    from articles.search import article_index
+def articles_reextract(queryset: QuerySet[Article], *, batch_size: int = 200) -> tuple[int, list[int]]:
+    """Bulk re-extraction in batches (keyset on id, no long-lived cursor); locked mentions, merges
+    and the block list are the entity service's business. The index holds only the text, which
+    does not change here. Returns (articles read, ids that failed)."""
+    from articles.enrich.entity_service import articles_entities_extract
 
-    count = 0
-    for article in articles:
-        article_entities_extract(article)
-        article_index(article)
-        count += 1
-    return count
+    articles = queryset.select_related("source").order_by("pk")
+    read, failed, last = 0, [], 0
+    while batch := list(articles.filter(pk__gt=last)[:batch_size]):
+        last = batch[-1].pk
+        failed += articles_entities_extract(batch)
+        read += len(batch)
+    return read, failed
 
 
 @transaction.atomic

@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, F, Max, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db import connection
+from django.db.models import CharField, Count, F, Max, QuerySet
+from django.db.models.functions import Cast, Substr, TruncMonth
 from django.utils.translation import get_language
 
 from articles.filters import DATE_PARAMS, SORT_NEWEST, SORT_OLDEST, SORT_RELEVANCE, ArticleFilter
@@ -181,9 +182,14 @@ def _with_selected(values: list[FacetValue], chosen: list[tuple[str, str]]) -> l
 
 def date_histogram(queryset: QuerySet) -> Histogram:
     """Counts by month, folded into years when the range is longer than HISTOGRAM_MAX_MONTHS."""
+    # SQLite stores dates as ISO text: group by "YYYY-MM" there (TruncMonth is a Python function
+    # called once per row on SQLite); PostgreSQL truncates natively.
+    month_of = (
+        Substr(Cast("published_on", CharField()), 1, 7) if connection.vendor == "sqlite" else TruncMonth("published_on")
+    )
     rows = (
         queryset.filter(published_on__isnull=False)
-        .annotate(m=TruncMonth("published_on"))
+        .annotate(m=month_of)
         .values("m")
         .annotate(n=Count("pk"))
         .order_by("m")
@@ -191,7 +197,10 @@ def date_histogram(queryset: QuerySet) -> Histogram:
     months: dict[dt.date, int] = {}
     for row in rows:
         month = row["m"]
-        month = month.date() if isinstance(month, dt.datetime) else month
+        if isinstance(month, str):
+            month = dt.date(int(month[:4]), int(month[5:7]), 1)
+        elif isinstance(month, dt.datetime):
+            month = month.date()
         months[month] = months.get(month, 0) + row["n"]
     if not months:
         return Histogram(unit="month")

@@ -32,11 +32,12 @@ _STAND_INS = {
     "articles.enrich.entity_service": {
         "article_mentions_replace": _noop,
         "article_entities_extract": _noop,
+        "articles_entities_extract": lambda articles: [],
     },
     "articles.enrich.topic_service": {
         "article_topic_apply": _noop,
         "article_classify": _noop,
-        "articles_classify": _noop,
+        "articles_classify": lambda *args, **kwargs: 0,
     },
 }
 
@@ -329,10 +330,18 @@ def test_bulk_actions_call_the_services(editor_client, monkeypatch, stub_enrichm
     entity_service = importlib.import_module("articles.enrich.entity_service")
     topic_service = importlib.import_module("articles.enrich.topic_service")
     extracted, classified = [], []
-    monkeypatch.setattr(entity_service, "article_entities_extract", lambda a: extracted.append(a.pk))
-    monkeypatch.setattr(
-        topic_service, "articles_classify", lambda qs, **kw: classified.extend(qs.values_list("pk", flat=True))
-    )
+
+    def extract(batch) -> list[int]:
+        extracted.extend(a.pk for a in batch)
+        return []
+
+    monkeypatch.setattr(entity_service, "articles_entities_extract", extract)
+
+    def classify(queryset, **kwargs) -> int:
+        classified.extend(queryset.values_list("pk", flat=True))
+        return queryset.count()
+
+    monkeypatch.setattr(topic_service, "articles_classify", classify)
     changelist = reverse("admin:articles_article_changelist")
     selected = [a.pk for a in articles]
     editor_client.post(changelist, {"action": "reextract_entities", "_selected_action": selected})
@@ -479,7 +488,7 @@ def test_entity_merge_survives_reextraction(editor_client, editor, entity_servic
                 if start >= 0 and text[start : start + len(name) + 1].strip() == name
             ]
 
-    monkeypatch.setattr(entity_service, "get_backend", lambda *a, **kw: FakeNer())
+    monkeypatch.setattr("articles.enrich.pipeline.get_backend", lambda *a, **kw: FakeNer())
     first = article_make(title="لقاء في موسكو", body="التقى بوتين وفدا صينيا في موسكو.")
     second = article_make(title="تصريح من الكرملين", body="قال بوتن إن التعاون مستمر.")
     for article in (first, second):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from articles.enrich import entity_service as es
 from articles.enrich.ner import base as ner_base
 from articles.enrich.ner.base import EntitySpan, NerBackend
-from articles.enrich.pipeline import Enrichment
+from articles.enrich.pipeline import Enrichment, spans_compute
 from articles.enrich.resolve import article_resolve, mention_form, mention_keys, name_key
 from articles.ingest import article_store, source_get_or_create
 from articles.management.commands.extract_entities import model_file
@@ -78,6 +78,9 @@ def test_one_letter_clitic_needs_evidence():
     # للبنان: ل + لبنان when لبنان is attested (in the article or the archive), not ل + البنان.
     assert article_resolve([("للبنان", "LOC")], known_keys={"لبنان"})[0].key == "لبنان"
     assert "لبنان" in mention_keys("للبنان", "LOC")
+    # A form the archive knows whole stays whole, whatever else is attested.
+    assert article_resolve([("بوتين", "PERS")], known_keys={"وتين", "بوتين"})[0].key == "بوتين"
+    assert article_resolve([("وليد", "PERS"), ("ليد", "PERS")], known_keys={"وليد جنبلاط"})[0].key == "وليد"
 
 
 def test_partial_and_full_person_names_merge():
@@ -157,7 +160,7 @@ def no_topics(monkeypatch):
     monkeypatch.setattr(module, "article_topic_apply", lambda *args, **kwargs: None, raising=False)
 
     def ner_only(title: str, body: str) -> Enrichment:
-        title_spans, body_spans = es.spans_compute(title, body)
+        title_spans, body_spans = spans_compute(title, body)
         return Enrichment(title_spans=title_spans, body_spans=body_spans)
 
     monkeypatch.setattr("articles.ingest.enrichment_compute", ner_only)
@@ -382,29 +385,49 @@ def test_extract_entities_command_and_resume(dict_ner, checkpoint, monkeypatch):
     call_command("extract_entities", "--batch-size", "2")  # default: never-extracted ones only
     assert [a.mentions.count() for a in articles] == [7] * 5
 
-    seen: list[int] = []
-    real = es.article_entities_extract
+    calls: list[int] = []
+    real = es.articles_entities_extract
 
-    def interrupted(article):
-        if len(seen) == 3:
+    def interrupted(batch):
+        if calls:  # the second batch: the first one is committed, this one is lost
             raise KeyboardInterrupt
-        seen.append(article.pk)
-        return real(article)
+        calls.append(len(batch))
+        return real(batch)
 
-    monkeypatch.setattr("articles.management.commands.extract_entities.article_entities_extract", interrupted)
+    target = "articles.management.commands.extract_entities.articles_entities_extract"
+    monkeypatch.setattr(target, interrupted)
     with pytest.raises(KeyboardInterrupt):
         call_command("extract_entities", "--all", "--batch-size", "2")
     assert checkpoint.exists()
-    monkeypatch.setattr("articles.management.commands.extract_entities.article_entities_extract", real)
+    monkeypatch.setattr(target, real)
     before = dict(Article.objects.values_list("pk", "entities_extracted_at"))
     call_command("extract_entities", "--all", "--batch-size", "2")
     after = dict(Article.objects.values_list("pk", "entities_extracted_at"))
-    assert [pk for pk in after if after[pk] != before[pk]] == [a.pk for a in articles[3:]]
+    assert [pk for pk in after if after[pk] != before[pk]] == [a.pk for a in articles[2:]]
     assert not checkpoint.exists()
 
     since = timezone.now()
     call_command("extract_entities", "--since", since.isoformat())
     assert all(t >= since for t in Article.objects.values_list("entities_extracted_at", flat=True))
+
+
+@pytest.mark.django_db
+def test_batch_extraction_skips_a_failing_article(dict_ner, monkeypatch):
+    good, bad = _store(), _store(title="عطل", body="نص يكسر المحلل")
+    Article.objects.update(entities_extracted_at=None)
+    real = dict_ner.extract
+
+    def extract(text):
+        if "يكسر" in text:
+            raise RuntimeError("tagger crashed")
+        return real(text)
+
+    monkeypatch.setattr(dict_ner, "extract", extract)
+    assert es.articles_entities_extract(list(Article.objects.select_related("source"))) == [bad.pk]
+    good.refresh_from_db()
+    bad.refresh_from_db()
+    assert good.entities_extracted_at is not None and bad.entities_extracted_at is None
+    assert good.mentions.count() == 7
 
 
 # --- the real shipped model on the seed dump ---------------------------------------------------
@@ -421,14 +444,18 @@ def test_seed_entities_with_shipped_model(no_topics, settings, seed_path):
     assert run.created_count == 2, run.errors
     russia, lebanon = Article.objects.order_by("pk")
     found_ru, found_lb = _entities(russia), _entities(lebanon)
-    assert ("PERS", "فلاديمير بوتين") in found_ru
-    assert {("LOC", "روسيا"), ("LOC", "الصين")} <= found_ru
-    assert ("PERS", "جبران باسيل") in found_lb
-    # One Putin: the title's بوتين joins the body's full name; no وتين, no source-name entity.
-    assert Entity.objects.filter(kind="PERS", key__contains="بوتين").count() == 1
+    # One Putin: the title's بوتين and the body's "الرئيس الروسي فلاديمير بوتين" are one person.
+    putin = Entity.objects.get(kind="PERS", key="فلاديمير بوتين")
+    assert putin.name == "فلاديمير بوتين"
+    assert russia.mentions.get(in_title=True, start=0).entity == putin
+    assert Entity.objects.filter(key__contains="بوتين").count() == 1
     assert not Entity.objects.filter(key__startswith="وتين").exists()
+    assert {("LOC", "روسيا"), ("LOC", "موسكو"), ("LOC", "الصين")} <= found_ru
+    assert Entity.objects.filter(key="صين").count() == 1  # الصين and والصين: one entity
+    # The organisations are found; the kind the model gives them varies between trainings.
+    assert {"سبيربنك", "بريكس"} <= {name for _, name in found_ru}
+    assert {("PERS", "جبران باسيل"), ("PERS", "الياس المر")} <= found_lb
+    basil = Entity.objects.get(kind="PERS", key="جبران باسيل")
+    assert set(lebanon.mentions.filter(surface="باسيل").values_list("entity", flat=True)) <= {basil.pk}
+    # The outlets (المصدر lines) are not entities of their articles.
     assert not Entity.objects.filter(key__in=["مارب برس", "لبنان 24"]).exists()
-    expected_ru = {("ORG", "سبيربنك"), ("ORG", "بريكس"), ("LOC", "موسكو")}
-    expected_lb = {("PERS", "الياس المر"), ("ORG", "التيار الوطني الحر"), ("LOC", "المتن")}
-    missing = (expected_ru - found_ru) | (expected_lb - found_lb)
-    assert len(missing) <= 2, f"model missed {missing}; found {found_ru | found_lb}"

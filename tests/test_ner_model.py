@@ -103,6 +103,8 @@ def test_dev_split_is_a_fixed_tail() -> None:
 
 # -- shipped model ----------------------------------------------------------------------------
 def test_model_files_are_small_enough() -> None:
+    names = {p.name for p in DEFAULT_MODEL_DIR.iterdir() if p.is_file()}
+    assert {"model.crfsuite", "model2.crfsuite", "clusters.tsv.gz", "gazetteer.json.gz", "meta.json"} <= names
     total = sum(p.stat().st_size for p in DEFAULT_MODEL_DIR.iterdir() if p.is_file())
     assert 0 < total < 20 * 1024 * 1024
 

@@ -37,16 +37,17 @@ def _topic_predict(title: str, body: str) -> tuple[str | None, float | None]:
     return slug, confidence
 
 
+def spans_compute(title: str, body: str) -> tuple[list[EntitySpan], list[EntitySpan]]:
+    """NER spans of a title and a body with the configured backend (no topic work)."""
+    ner = get_backend(settings.NER_BACKEND)
+    return ner.extract(title), ner.extract(body)
+
+
 def enrichment_compute(title: str, body: str) -> Enrichment:
     """Entities and topic of an article's text. Pure CPU work: safe in a worker process."""
-    ner = get_backend(settings.NER_BACKEND)
+    title_spans, body_spans = spans_compute(title, body)
     slug, confidence = _topic_predict(title, body)
-    return Enrichment(
-        title_spans=ner.extract(title),
-        body_spans=ner.extract(body),
-        topic_slug=slug,
-        topic_confidence=confidence,
-    )
+    return Enrichment(title_spans=title_spans, body_spans=body_spans, topic_slug=slug, topic_confidence=confidence)
 
 
 def enrichment_compute_pair(pair: tuple[str, str]) -> Enrichment:

@@ -18,6 +18,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from camel_tools.utils.dediac import dediac_ar
 
@@ -112,8 +113,11 @@ def _readings(word: str) -> list[tuple[int, str]]:
     return out
 
 
-def _clitic_cut(word: str, attested: Attested) -> tuple[int, str]:
-    """The reading to keep for the first word of a mention: (characters cut, stem)."""
+def _clitic_cut(word: str, attested: Attested, known: Attested) -> tuple[int, str]:
+    """The reading to keep for the first word of a mention: (characters cut, stem). A word the
+    archive already knows uncut (a key's first word) stays whole: بوتين even if وتين were a key."""
+    if known(word):
+        return 0, word
     readings = _readings(word)
     for cut, stem in readings:
         if attested(stem) or attested(article_strip(stem)):
@@ -129,16 +133,17 @@ def _clitic_cut(word: str, attested: Attested) -> tuple[int, str]:
     return 0, word
 
 
-def _words(text: str) -> tuple[list[str], list[str]] | None:
+@lru_cache(maxsize=65536)  # names recur across articles: normalise each spelling once per process
+def _words(text: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
     """(normalised, display) words of a span, a tatweel-marked clitic removed; None when empty."""
     text = strip_invisible(unicodedata.normalize("NFKC", text))
     text = _TATWEEL_CLITIC_RE.sub("", text, count=1)
     display = _WORD_RE.findall(dediac_ar(text).replace(_TATWEEL, ""))
-    norm = [normalize(w) for w in display]
-    if not display or any(len(n) != len(d) for n, d in zip(norm, display, strict=True)):
+    norm = tuple(normalize(w) for w in display)
+    if any(len(n) != len(d) for n, d in zip(norm, display, strict=True)):
         # normalize() is length-preserving on NFKC, dediacritised words; fall back to the key form
         display = norm
-    return (norm, display) if norm else None
+    return (norm, tuple(display)) if norm else None
 
 
 def _is_descriptor(word: str) -> bool:
@@ -168,15 +173,17 @@ def _title_strip(norm: list[str], display: list[str]) -> tuple[list[str], list[s
     return norm, display
 
 
-def _parse(text: str, kind: str, attested: Attested) -> tuple[str, list[str], list[str]] | None:
+def _parse(
+    text: str, kind: str, attested: Attested, known: Attested = _never
+) -> tuple[str, list[str], list[str]] | None:
     """(raw first word, normalised words, display words) with clitics and titles removed."""
     words = _words(text)
     if words is None:
         return None
-    norm, display = words
+    norm, display = list(words[0]), list(words[1])
     while True:
         raw_first = norm[0]
-        cut, stem = _clitic_cut(raw_first, attested)
+        cut, stem = _clitic_cut(raw_first, attested, known)
         first_display = display[0][cut:] if len(stem) == len(raw_first) - cut else "ا" + display[0][cut:]
         norm, display = [stem, *norm[1:]], [first_display, *display[1:]]
         if kind != "PERS":
@@ -193,23 +200,25 @@ def _key(norm: Sequence[str]) -> str:
     return " ".join([article_strip(norm[0]), *norm[1:]])
 
 
-def mention_form(text: str, kind: str, attested: Attested = _never) -> Form | None:
-    """The cleaned form of one mention, or None when nothing name-like is left."""
-    parsed = _parse(text, kind, attested)
+def mention_form(text: str, kind: str, attested: Attested = _never, known: Attested = _never) -> Form | None:
+    """The cleaned form of one mention, or None when nothing name-like is left. ``attested``: words
+    seen elsewhere (evidence for cutting a clitic); ``known``: words the archive has as keys."""
+    parsed = _parse(text, kind, attested, known)
     if parsed is None:
         return None
     _, norm, display = parsed
     return Form(kind=kind, key=_key(norm), name=" ".join(display))
 
 
-def mention_keys(text: str, kind: str) -> set[str]:
+@lru_cache(maxsize=65536)
+def mention_keys(text: str, kind: str) -> frozenset[str]:
     """Every key the mention could have under some clitic reading: what to look up beforehand."""
     parsed = _parse(text, kind, _never)
     if parsed is None:
-        return set()
+        return frozenset()
     raw_first, norm, _ = parsed
     rest = norm[1:]
-    return {_key([raw_first, *rest])} | {_key([stem, *rest]) for _, stem in _readings(raw_first)}
+    return frozenset({_key([raw_first, *rest])} | {_key([stem, *rest]) for _, stem in _readings(raw_first)})
 
 
 def name_key(name: str, kind: str = "") -> str:
@@ -262,7 +271,8 @@ def article_resolve(mentions: Sequence[tuple[str, str]], *, known_keys: Collecti
     the other mentions and ``known_keys`` (keys already in the archive); partial person names join
     the full name. None for a mention with nothing name-like left."""
     evidence = attested_words([text for text, _ in mentions], known_keys)
-    forms = [mention_form(text, kind, evidence.__contains__) for text, kind in mentions]
+    known = {key.split()[0] for key in known_keys if key}
+    forms = [mention_form(text, kind, evidence.__contains__, known.__contains__) for text, kind in mentions]
     persons = {f.key for f in forms if f and f.kind == "PERS"}
     merges = _person_merges(persons)
     names: dict[tuple[str, str], Counter[str]] = {}

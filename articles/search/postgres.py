@@ -125,8 +125,12 @@ class PostgresBackend(SearchBackend):
             queryset = queryset.filter(TableSQL(sql, params, BooleanField()))
         if query.excluded:
             sql, params = _terms_sql(query.excluded)
-            # An article without vectors (not indexed yet) is not "excluded": COALESCE keeps it.
-            queryset = queryset.filter(TableSQL(f"NOT COALESCE({sql}, false)", params, BooleanField()))
+            # The excluded set comes from GIN as a hashed list: testing each candidate row's own
+            # vector would detoast them all. Unindexed articles are never "excluded".
+            inner = sql.replace("{t}", "x")
+            queryset = queryset.filter(
+                TableSQL(f"NOT ({{t}}.id IN (SELECT x.id FROM {TABLE} x WHERE {inner}))", params, BooleanField())  # noqa: S608
+            )
         return queryset
 
     @contextmanager

@@ -29,6 +29,11 @@ def word_key(token: str) -> str:
     return _DIGIT_RE.sub("0", normalize(token))
 
 
+def fold_digits(norm: str) -> str:
+    """``word_key`` of an already normalised form."""
+    return _DIGIT_RE.sub("0", norm)
+
+
 def iter_texts(paths: Iterable[str | Path]) -> Iterator[str]:
     """Title and body of every record of JSONL(.gz) news files (ANT: text, SaudiNewsNet: content)."""
     for path in paths:

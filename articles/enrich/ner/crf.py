@@ -64,11 +64,14 @@ class CrfBackend(NerBackend):
             clusters, counts = load_clusters(d / CLUSTERS_FILE) if (d / CLUSTERS_FILE).exists() else ({}, {})
             self._counts = counts
             self._feat = Featurizer(clusters, load_gazetteer(d / GAZETTEER_FILE), meta["groups"], counts)
+            tagger = pycrfsuite.Tagger()
+            tagger.open(str(d / MODEL_FILE))
+            known = {attr for attr, _ in tagger.info().state_features}
             if (d / MODEL2_FILE).exists():
                 self._tagger2 = pycrfsuite.Tagger()
                 self._tagger2.open(str(d / MODEL2_FILE))
-            tagger = pycrfsuite.Tagger()
-            tagger.open(str(d / MODEL_FILE))
+                known |= {attr for attr, _ in self._tagger2.info().state_features}
+            self._feat.known = known
             self._tagger = tagger
 
     def tag_tokens(self, tokens: list[list[str]]) -> list[list[str]]:
@@ -79,7 +82,7 @@ class CrfBackend(NerBackend):
         if self._tagger2 is None:
             return tags
         # Second pass: the same features plus what the first pass said about the same words nearby.
-        mem = memory_features(tokens, tags)
+        mem = memory_features(tokens, tags, stems=[feat.stems(s) for s in tokens])
         t2 = self._tagger2
         return [t2.tag([a + b for a, b in zip(x, m, strict=True)]) if x else [] for x, m in zip(xs, mem, strict=True)]
 

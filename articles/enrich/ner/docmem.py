@@ -17,6 +17,8 @@ from articles.text import normalize
 
 WINDOW = 10
 _MIN_LEN = 3  # short words (في, من) are function words: their memory is noise
+_KINDS = ("PERS", "LOC", "ORG", "MISC")
+_KIND_INDEX = {k: i for i, k in enumerate(_KINDS)}
 
 
 def _stems(tokens: Sequence[str]) -> list[str]:
@@ -24,27 +26,46 @@ def _stems(tokens: Sequence[str]) -> list[str]:
 
 
 def memory_features(
-    tokens: Sequence[Sequence[str]], tags: Sequence[Sequence[str]], window: int = WINDOW
+    tokens: Sequence[Sequence[str]],
+    tags: Sequence[Sequence[str]],
+    window: int = WINDOW,
+    stems: Sequence[Sequence[str]] | None = None,
 ) -> list[list[list[str]]]:
-    """Extra features per token from first-pass ``tags`` of the surrounding sentences."""
-    stems = [_stems(s) for s in tokens]
-    # Per sentence: stem -> kinds it was tagged with; predicted multi-word names.
-    word_kinds: list[Counter[tuple[str, str]]] = []
+    """Extra features per token from first-pass ``tags`` of the surrounding sentences.
+
+    ``stems`` (clitic-stripped normal forms) may be passed in when the caller already has them.
+    Window counts slide: each sentence is added and removed once, so cost is linear in the text.
+    """
+    if stems is None:
+        stems = [_stems(s) for s in tokens]
+    # Per sentence: (stem, kind index) pairs and predicted multi-word names.
+    word_kinds: list[list[tuple[str, int]]] = []
     phrases: list[Counter[tuple[tuple[str, ...], str]]] = []
     for st, tg in zip(stems, tags, strict=True):
-        wk: Counter[tuple[str, str]] = Counter((s, t[2:] if t != "O" else "O") for s, t in zip(st, tg, strict=True))
-        word_kinds.append(wk)
+        word_kinds.append([(s, _KIND_INDEX[t[2:]] if t != "O" else 4) for s, t in zip(st, tg, strict=True)])
         phrases.append(Counter((tuple(st[a:b]), k) for a, b, k in bio_spans(tg) if b - a > 1))
     out: list[list[list[str]]] = []
-    n = len(tokens)
+    n = len(stems)
+    wk: dict[str, list[int]] = {}  # stem -> counts per kind (PERS LOC ORG MISC O) in the window
+    ph: Counter[tuple[tuple[str, ...], str]] = Counter()
+    ph_any: Counter[tuple[str, ...]] = Counter()
+    lo = hi = 0
     for i in range(n):
-        lo, hi = max(0, i - window), min(n, i + window + 1)
-        wk = Counter()
-        ph: dict[tuple[str, ...], Counter[str]] = {}
-        for j in range(lo, hi):
-            wk.update(word_kinds[j])
-            for (p, k), c in phrases[j].items():
-                ph.setdefault(p, Counter())[k] += c
+        while hi < min(n, i + window + 1):
+            for s, k in word_kinds[hi]:
+                row = wk.get(s)
+                if row is None:
+                    row = wk[s] = [0, 0, 0, 0, 0]
+                row[k] += 1
+            ph.update(phrases[hi])
+            ph_any.update({p: c for (p, _), c in phrases[hi].items()})
+            hi += 1
+        while lo < max(0, i - window):
+            for s, k in word_kinds[lo]:
+                wk[s][k] -= 1
+            ph.subtract(phrases[lo])
+            ph_any.subtract({p: c for (p, _), c in phrases[lo].items()})
+            lo += 1
         st, tg = stems[i], tags[i]
         feats: list[list[str]] = []
         for pos, (s, t) in enumerate(zip(st, tg, strict=True)):
@@ -52,19 +73,15 @@ def memory_features(
             nxt = tg[pos + 1] if pos + 1 < len(tg) else "</s>"
             f = ["m1=" + t, "m1-=" + prev, "m1+=" + nxt]
             if len(s) >= _MIN_LEN:
-                own = t[2:] if t != "O" else "O"
-                kinds: Counter[str] = Counter()
-                for k in ("PERS", "LOC", "ORG", "MISC", "O"):
-                    c = wk.get((s, k), 0) - (1 if k == own else 0)
-                    if c > 0:
-                        kinds[k] = c
-                if kinds:
-                    total = sum(kinds.values())
-                    ent = total - kinds.get("O", 0)
+                row = list(wk[s])
+                row[_KIND_INDEX[t[2:]] if t != "O" else 4] -= 1  # this very mention does not count
+                total = sum(row)
+                if total:
+                    ent = total - row[4]
                     f.append(f"me={min(ent, 3)}")
                     if ent:
-                        top = max((k for k in kinds if k != "O"), key=kinds.__getitem__)
-                        f.append("mk=" + top)
+                        top = max(range(4), key=row.__getitem__)  # first of equals, in _KINDS order
+                        f.append("mk=" + _KINDS[top])
                         f.append(f"mr={round(ent / total, 1)}")
             feats.append(f)
         # Longest multi-word name remembered from elsewhere (this very mention does not count).
@@ -73,13 +90,14 @@ def memory_features(
         while pos < len(st):
             best, kind = 0, ""
             for L in range(min(6, len(st) - pos), 1, -1):
-                c = ph.get(tuple(st[pos : pos + L]))
-                if c:
-                    c = Counter({k: v - ((pos, pos + L, k) in own_spans) for k, v in c.items()})
-                    c = +c
-                    if c:
-                        best, kind = L, c.most_common(1)[0][0]
-                        break
+                p = tuple(st[pos : pos + L])
+                if ph_any.get(p, 0) <= 0:
+                    continue
+                counts = {k: ph.get((p, k), 0) - ((pos, pos + L, k) in own_spans) for k in _KINDS}
+                c = max(counts.values())
+                if c > 0:
+                    best, kind = L, max(counts, key=counts.__getitem__)
+                    break
             if best:
                 feats[pos].append("mp=B-" + kind)
                 for q in range(pos + 1, pos + best):

@@ -25,7 +25,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from articles.enrich.ner.clusters import word_key
+from articles.enrich.ner.clusters import fold_digits
 from articles.text import normalize
 
 ALL_GROUPS = frozenset({"affix", "clitic", "cluster", "lexicon", "gazetteer", "trigger", "window"})
@@ -151,22 +151,26 @@ class Featurizer:
         groups: Iterable[str] = ALL_GROUPS,
         counts: dict[str, int] | None = None,
         cache_size: int = 200_000,
+        known: set[str] | None = None,
     ) -> None:
+        """``known``: the attributes a trained model has weights for. Per-word features outside it
+        are dropped once, when the word is cached, so crfsuite is not handed strings it ignores."""
         self.clusters = clusters or {}
         self.counts = counts or {}
         self.gazetteer = gazetteer or Gazetteer()
         self.groups = frozenset(groups)
-        self._cache: dict[str, tuple[list[str], dict[int, list[str]], str]] = {}
+        self._cache: dict[str, tuple[list[str], dict[int, list[str]], str, str]] = {}
         self._cache_size = cache_size
+        self.known = known
 
     # -- per word (cached) -------------------------------------------------------------
-    def _word(self, tok: str) -> tuple[list[str], dict[int, list[str]], str]:
+    def _word(self, tok: str) -> tuple[list[str], dict[int, list[str]], str, str]:
         hit = self._cache.get(tok)
         if hit is not None:
             return hit
         g = self.groups
         norm = normalize(tok)
-        key = word_key(tok)
+        key = fold_digits(norm)  # == clusters.word_key(tok), without normalising twice
         pfx, stem = split_clitic(norm)
         own = ["b", "w=" + norm]
         ctx: list[str] = ["w=" + norm]  # what neighbours see of this word
@@ -189,7 +193,7 @@ class Featurizer:
             else:
                 own.append("c=none")
             if pfx:
-                scl = self.clusters.get(word_key(stem))
+                scl = self.clusters.get(fold_digits(stem))
                 if scl is not None:
                     own += [f"sc{i}={c}" for i, c in enumerate(scl)]
                     near.append(f"sc1={scl[1]}")
@@ -215,7 +219,11 @@ class Featurizer:
                 by_off[off] = [f"{off}:{f}" for f in feats]
         else:
             by_off = {-1: [f"-1:{f}" for f in near], 1: [f"1:{f}" for f in near]}
-        out = (own, by_off, norm)
+        if self.known is not None:
+            known = self.known
+            own = [f for f in own if f in known]
+            by_off = {o: [f for f in fs if f in known] for o, fs in by_off.items()}
+        out = (own, by_off, norm, stem)
         if len(self._cache) >= self._cache_size:
             self._cache.clear()
         self._cache[tok] = out
@@ -242,7 +250,7 @@ class Featurizer:
         words = [self._word(t) for t in tokens]
         n = len(words)
         out: list[list[str]] = []
-        for i, (own, _, norm) in enumerate(words):
+        for i, (own, _, norm, _) in enumerate(words):
             feats = list(own)
             for off in (-2, -1, 1, 2):
                 j = i + off
@@ -257,14 +265,17 @@ class Featurizer:
                 feats.append("bg+=" + norm + "|" + (words[i + 1][2] if i + 1 < n else "</s>"))
             out.append(feats)
         if "gazetteer" in self.groups and self.gazetteer.phrases:
-            self._phrase_matches([w[2] for w in words], out)
+            self._phrase_matches([w[3] for w in words], out)
         return out
 
-    def _phrase_matches(self, norms: list[str], out: list[list[str]]) -> None:
-        """Longest gazetteer phrase starting at each token (first token may carry a proclitic)."""
+    def stems(self, tokens: Sequence[str]) -> list[str]:
+        """Clitic-stripped normal forms (cached), as ``docmem`` keys words."""
+        return [self._word(t)[3] for t in tokens]
+
+    def _phrase_matches(self, stems: list[str], out: list[list[str]]) -> None:
+        """Longest gazetteer phrase starting at each token (every token matched by its stem)."""
         gz = self.gazetteer
-        stems = [split_clitic(n)[1] for n in norms]
-        n = len(norms)
+        n = len(stems)
         i = 0
         while i < n:
             best = 0

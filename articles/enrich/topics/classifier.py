@@ -27,12 +27,14 @@ from __future__ import annotations
 import json
 import math
 import zlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from articles.text import words
 
@@ -133,33 +135,37 @@ def doc_hashes(title: str, text: str, params: dict[str, Any]) -> tuple[np.ndarra
     return np.concatenate([word_arr, title_arr]), chars
 
 
-def _block_vector(hashes: np.ndarray, keys: np.ndarray, idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sublinear-tf x idf, l2-normalised, restricted to known keys: (row indices, values)."""
+def vectorize(
+    title: str, text: str, params: dict[str, Any], keys: np.ndarray, idf: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sparse feature vector of one article: (row indices into ``keys``, float32 values).
+
+    Sublinear tf x idf, restricted to known keys, each block (words, characters) l2-normalised
+    on its own and then weighted, so long texts do not let one block drown the other.
+    """
+    word_h, char_h = doc_hashes(title, text, params)
+    return vectorize_hashes(np.concatenate([word_h, char_h]), params, keys, idf)
+
+
+def vectorize_hashes(
+    hashes: np.ndarray, params: dict[str, Any], keys: np.ndarray, idf: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`vectorize` from precomputed hashes (training reuses them across folds)."""
     if hashes.size == 0 or keys.size == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    # One unique + one searchsorted per article: numpy call overhead dominates at this size.
     uniq, counts = np.unique(hashes, return_counts=True)
     pos = np.searchsorted(keys, uniq)
     pos[pos >= keys.size] = 0
     known = keys[pos] == uniq
     rows = pos[known]
     vals = (1.0 + np.log(counts[known].astype(np.float32))) * idf[rows]
-    norm = float(np.sqrt(np.dot(vals, vals)))
-    if norm > 0:
-        vals /= norm
-    return rows, vals
-
-
-def vectorize(
-    title: str, text: str, params: dict[str, Any], keys: np.ndarray, idf: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Sparse feature vector of one article: (row indices into ``keys``, float32 values)."""
-    word_h, char_h = doc_hashes(title, text, params)
-    w_rows, w_vals = _block_vector(word_h, keys, idf)
-    c_rows, c_vals = _block_vector(char_h, keys, idf)
-    return (
-        np.concatenate([w_rows, c_rows]),
-        np.concatenate([w_vals * params["word_weight"], c_vals * params["char_weight"]]),
-    )
+    is_char = (uniq[known] >= _NS_CHAR).astype(np.int64)
+    sq = np.bincount(is_char, weights=vals * vals, minlength=2)
+    norms = np.sqrt(sq)
+    norms[norms == 0] = 1.0
+    weight = np.array([params["word_weight"], params["char_weight"]], dtype=np.float64) / norms
+    return rows, (vals * weight[is_char]).astype(np.float32)
 
 
 def softmax(scores: np.ndarray) -> np.ndarray:
@@ -196,13 +202,20 @@ class TopicClassifier:
 
     def decision_function(self, items: Iterable[tuple[str, str]]) -> np.ndarray:
         """Raw linear scores, shape (n_articles, n_labels)."""
-        rows_out = []
+        indptr, indices, data = [0], [], []
         for title, text in items:
             rows, vals = vectorize(title, text, self.params, self.keys, self.idf)
-            rows_out.append(vals @ self.coef[rows] if rows.size else np.zeros(len(self.labels), np.float32))
-        if not rows_out:
+            indices.append(rows)
+            data.append(vals)
+            indptr.append(indptr[-1] + rows.size)
+        if len(indptr) == 1:
             return np.zeros((0, len(self.labels)), dtype=np.float32)
-        return np.vstack(rows_out) + self.intercept
+        # One sparse x dense product for the whole batch instead of a gather per article.
+        batch = sp.csr_matrix(
+            (np.concatenate(data), np.concatenate(indices), np.asarray(indptr)),
+            shape=(len(indptr) - 1, self.keys.size),
+        )
+        return np.asarray(batch @ self.coef, dtype=np.float32) + self.intercept
 
     def predict_proba(self, items: Iterable[tuple[str, str]]) -> np.ndarray:
         return softmax(self.decision_function(items) * self.temperature)
@@ -253,13 +266,13 @@ class TopicClassifier:
         return out
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> "TopicClassifier":
+    def load(cls, path: str | Path | None = None) -> TopicClassifier:
         """Load a model directory (cached per process and path; pass ``None`` for the shipped one)."""
         resolved = Path(path or DEFAULT_MODEL_DIR).resolve()
         return _load_cached(str(resolved))
 
     @classmethod
-    def _read(cls, path: Path) -> "TopicClassifier":
+    def _read(cls, path: Path) -> TopicClassifier:
         meta = json.loads((path / META_FILE).read_text(encoding="utf-8"))
         if meta.get("format_version") != FORMAT_VERSION:
             raise ValueError(f"unsupported topic model format {meta.get('format_version')!r} in {path}")

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from articles.enrich.ner import get_backend
-from articles.enrich.ner.conll import evaluate, format_report, read_conll
+from articles.enrich.ner.conll import evaluate, format_report, read_conll, split_dev
 
 
 class Command(BaseCommand):
@@ -19,12 +19,17 @@ class Command(BaseCommand):
         parser.add_argument("path", help="CoNLL file: token TAG per line, blank line between sentences")
         parser.add_argument("--backend", default=None, help="override settings.NER_BACKEND")
         parser.add_argument("--model-dir", default=None, help="crf model directory (default: settings/shipped)")
+        parser.add_argument(
+            "--dev-split", type=float, default=0.0, help="score only this last fraction of PATH (the dev split)"
+        )
 
-    def handle(self, *args, path: str, backend: str | None, model_dir: str | None, **opts) -> None:
+    def handle(self, *args, path: str, backend: str | None, model_dir: str | None, dev_split: float, **opts) -> None:
         try:
             sents = read_conll(path)
         except OSError as exc:
             raise CommandError(f"{path}: {exc.strerror or exc}") from exc
+        if dev_split > 0:
+            sents = split_dev(sents, dev_split)[1]
         name = backend or getattr(settings, "NER_BACKEND", "crf")
         kwargs = {"model_dir": model_dir} if model_dir else {}
         pred = get_backend(name, **kwargs).tag_tokens([[t for t, _ in s] for s in sents])
