@@ -144,7 +144,7 @@ def test_command_reports_summary(plain, tmp_path, capsys):
     call_command("ingest", str(path))
     out, err = capsys.readouterr()
     assert "created 2, duplicates 0, rejected 1" in out
-    assert "line 7: record has no body text" in err
+    assert "line 9: record has no body text" in err
     run = IngestRun.objects.get()
     assert run.sha256 and run.file_name == str(path)
 

@@ -43,6 +43,7 @@ class CrfBackend(NerBackend):
     def __init__(self, model_dir: str | Path | None = None) -> None:
         self.model_dir = Path(model_dir) if model_dir else (_setting_model_dir() or DEFAULT_MODEL_DIR)
         self._lock = threading.Lock()
+        self._tag_lock = threading.Lock()
         self._tagger = None
         self._tagger2 = None
         self._feat: Featurizer | None = None
@@ -76,6 +77,10 @@ class CrfBackend(NerBackend):
 
     def tag_tokens(self, tokens: list[list[str]]) -> list[list[str]]:
         self._load()
+        with self._tag_lock:  # a crfsuite Tagger keeps per-call state: one sentence at a time
+            return self._tag(tokens)
+
+    def _tag(self, tokens: list[list[str]]) -> list[list[str]]:
         feat, tagger = self._feat, self._tagger
         xs = [feat.sentence(s) for s in tokens]
         tags = [tagger.tag(x) if x else [] for x in xs]

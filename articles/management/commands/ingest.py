@@ -20,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=None, help="enrichment processes (default: settings)")
         parser.add_argument("--format", choices=["dump", "jsonl"], default=None, help="format of standard input")
 
-    def handle(self, *paths: str, workers: int | None, format: str | None, **options) -> None:
+    def handle(self, *args: str, paths: list[str], workers: int | None, format: str | None, **options) -> None:
         read_any = False
         for path in paths:
             try:
