@@ -113,7 +113,7 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def entity_detail(request: HttpRequest, slug: str) -> HttpResponse:
     entity = get_object_or_404(Entity, slug=slug)
     articles = selectors.entity_articles(entity=entity)
-    histogram = selectors.date_histogram(selectors.entity_articles_sample(entity=entity))
+    histogram = selectors.entity_histogram(entity=entity)
     params = QueryDict(mutable=True)
     params["entity"] = entity.slug
     for bar in histogram.bars:

@@ -221,3 +221,15 @@ def test_upload_through_the_real_pipeline(admin_client, upload_dir, seed_path):
     assert article.mentions.exists() and article.entities_extracted_at is not None
     page = admin_client.get(reverse("admin:articles_article_change", args=[article.pk])).content.decode()
     assert reverse("admin:articles_entity_change", args=[article.mentions.first().entity_id]) in page
+
+
+@pytest.mark.django_db
+def test_upload_still_checks_csrf(admin_user, upload_dir, stub_enrichment):
+    """The upload view is csrf_exempt only to install the size limit first; its inner view checks the token."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin_user)
+    assert client.post(UPLOAD, {"dump": _file(DUMP)}).status_code == 403
+    assert client.post(CONFIRM, {"sha256": "0" * 64}).status_code == 403
+    assert _nothing_stored(upload_dir)
