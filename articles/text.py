@@ -25,10 +25,12 @@ from camel_tools.utils.normalize import (
 # Invisible marks that real dumps carry: bidi controls, zero-width joiners, BOM, soft hyphen.
 _INVISIBLE_RE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff\u00ad]")
 _TATWEEL = "\u0640"
-# Arabic-Indic (U+0660..) and Eastern Arabic-Indic / Persian (U+06F0..) digits to ASCII.
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-# Arabic punctuation that has a Latin twin; folding them makes tokenisation uniform.
-_PUNCT = str.maketrans({"،": ",", "؛": ";", "؟": "?", "٪": "%", "٫": ".", "٬": ","})
+# Arabic-Indic (U+0660..) and Eastern Arabic-Indic / Persian (U+06F0..) digits to ASCII, and Arabic
+# punctuation that has a Latin twin (folding them makes tokenisation uniform).
+_FOLD = {**str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789"),
+         **str.maketrans({"،": ",", "؛": ";", "؟": "?", "٪": "%", "٫": ".", "٬": ","})}
+# str.translate is slow on long Arabic strings; most texts need it only for a few characters.
+_FOLD_RE = re.compile("[" + "".join(chr(c) for c in _FOLD) + "]")
 _SPACES_RE = re.compile(r"\s+")
 _WORD_RE = re.compile(r"\w+")
 
@@ -56,7 +58,9 @@ def normalize(text: str) -> str:
     text = normalize_alef_ar(text)
     text = normalize_alef_maksura_ar(text)
     text = normalize_teh_marbuta_ar(text)
-    return text.translate(_DIGITS).translate(_PUNCT).lower()
+    if _FOLD_RE.search(text):
+        text = text.translate(_FOLD)
+    return text.lower()
 
 
 def tokenize(text: str) -> list[str]:

@@ -164,6 +164,8 @@ def test_proclitic_trimmed_from_reported_span(crf) -> None:
     assert text[spans["موسكو"].start - 1] == "ب"
     assert crf._proclitic_len("بريكس") == 0
     assert crf._proclitic_len("وبوتين") == 1
+    assert crf._proclitic_len("والصين") == 1
+    assert crf._proclitic_len("والتر") == 0
 
 
 def test_tag_tokens_shape(crf) -> None:

@@ -24,7 +24,7 @@ from articles.enrich.ner.train import (
 # One-letter proclitics (and pairs) that ANERcorp leaves inside an entity token ("وبوتين");
 # ``extract`` trims them from the reported span when the bare word is the commoner form.
 _TRIM = ("وب", "ول", "وك", "فب", "فل", "و", "ف", "ب", "ل", "ك")
-_TRIM_RATIO, _TRIM_MIN = 10, 20
+_TRIM_RATIO, _TRIM_RATIO_AL, _TRIM_MIN = 10, 2, 20
 
 
 def _setting_model_dir() -> Path | None:
@@ -103,6 +103,9 @@ class CrfBackend(NerBackend):
             if tok.startswith(p) and len(tok) - len(p) >= 3:
                 # The bare word must be far commoner than the glued form in the unlabelled news:
                 # موسكو is 50x بموسكو, but ريكس only 5x بريكس (whose ب belongs to the name).
-                if self._counts.get(word_key(tok[len(p) :]), 0) >= max(_TRIM_RATIO * full, _TRIM_MIN):
+                # Before the article ال the letter is practically always a clitic: والصين.
+                bare = tok[len(p) :]
+                ratio = _TRIM_RATIO_AL if bare.startswith("ال") else _TRIM_RATIO
+                if self._counts.get(word_key(bare), 0) >= max(ratio * full, _TRIM_MIN):
                     return len(p)
         return 0
