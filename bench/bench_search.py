@@ -29,14 +29,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 ANT_DIR = ROOT.parent / "shared" / "data" / "ant"
 DOC = ROOT / "docs" / "search.md"
-TOPICS = {
-    "internationalNews": "international",
-    "middleEast": "middle-east",
-    "economy": "economy",
-    "sport": "sport",
-    "technology": "technology",
-    "culture": "culture",
-}
 NAMES = [
     ("بوتين", "PERS"),
     ("ترامب", "PERS"),
@@ -71,6 +63,7 @@ def records(n: int):
 
 
 def load(n: int) -> float:
+    from articles.enrich.topics.train import ANT_CATEGORY_TO_SLUG
     from articles.models import Article, Entity, Mention, Source, Topic
     from articles.search import articles_index_bulk
     from articles.text import search_key
@@ -93,7 +86,7 @@ def load(n: int) -> float:
                 body=record.get("text") or "",
                 source=sources[name],
                 published_on=date,
-                topic=topics.get(TOPICS.get(record.get("category"), "")),
+                topic=topics.get(ANT_CATEGORY_TO_SLUG.get(record.get("category"), "")),
                 fingerprint=uuid.uuid4().hex,
             )
         )
