@@ -1,0 +1,237 @@
+"""Parser of the clipping-dump format and of JSON Lines exports. Pure module, no Django.
+
+Dump format (see ../shared/data/README.md): a title line, an optional date line
+(``تاريخ النشر: ...``), body paragraphs one a line, a source line ``المصدر: NAME``, and between
+articles a separator ``إقرأ أيضاً:``. Both readers stream: memory stays flat on large files.
+Bad records are reported with their line number and skipped; the records around them come through.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from articles.dates import DateParseError, parse_date
+from articles.text import clean, collapse_spaces, normalize
+
+# Matched on normalised text, so hamza, tanween and ى/ي variants all match.
+_SEPARATOR_RE = re.compile(r"^\W*اقرا\s+ايضا\W*$")
+_DATE_LINE_RE = re.compile(r"^\s*تاريخ\s+النشر\s*[:：]\s*(?P<value>.+)$")
+# A source line is the word المصدر, a colon right after it, and a short name. "المصدر شدد على ..."
+# (a body sentence) has no colon; a long line with a colon is a sentence, not a source line.
+_SOURCE_LINE_RE = re.compile(r"^\s*المصدر\s*[:：]\s*(?P<value>\S.{0,99})$")
+_SOURCE_MAX_WORDS = 8
+SNIFF_BYTES = 64 * 1024
+
+
+@dataclass
+class Clipping:
+    title: str
+    paragraphs: list[str]
+    source: str
+    published_on: dt.date | None = None
+    line: int = 0
+    url: str = ""
+    category: str = ""
+
+    @property
+    def body(self) -> str:
+        return "\n".join(self.paragraphs)
+
+
+@dataclass
+class RecordError:
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+ParseItem = Clipping | RecordError
+
+
+class NotUtf8Error(ValueError):
+    """The input is not UTF-8 text (a Windows-1256 export, or a binary file)."""
+
+
+def check_utf8(head: bytes) -> None:
+    """Refuse binary and non-UTF-8 input before anything is stored, with a message a person can act on."""
+    if b"\x00" in head:
+        raise NotUtf8Error("this is a binary file, not a UTF-8 text dump")
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 3:  # a multi-byte character cut by the sniff window
+            return
+        try:
+            head.decode("cp1256")
+            hint = " (it looks like Windows-1256: re-save it as UTF-8)"
+        except UnicodeDecodeError:
+            hint = ""
+        raise NotUtf8Error(f"the file is not UTF-8{hint}") from exc
+
+
+def _decoded_lines(stream: BinaryIO) -> Iterator[tuple[int, str | None]]:
+    """(line number, text) pairs; text is None for a line that is not valid UTF-8."""
+    for number, raw in enumerate(stream, start=1):
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            yield number, None
+            continue
+        yield number, clean(text.rstrip("\r\n"))
+
+
+def _is_separator(line: str) -> bool:
+    # Cheap length test first: normalising every body line would dominate the parse time.
+    return len(line) < 40 and bool(_SEPARATOR_RE.match(normalize(line)))
+
+
+def _source_name(line: str) -> str | None:
+    m = _SOURCE_LINE_RE.match(line)
+    if not m:
+        return None
+    name = collapse_spaces(m["value"])
+    if len(name.split()) > _SOURCE_MAX_WORDS:
+        return None
+    return name
+
+
+class _Record:
+    def __init__(self, line: int) -> None:
+        self.line = line
+        self.lines: list[str] = []
+        self.bad_line: int | None = None
+
+
+def _finish(rec: _Record, source: str | None) -> ParseItem:
+    if rec.bad_line is not None:
+        return RecordError(rec.bad_line, "not valid UTF-8; record skipped")
+    if source is None:
+        return RecordError(rec.line, "record has no source line (المصدر: ...)")
+    title, rest = rec.lines[0], rec.lines[1:]
+    published_on = None
+    if rest and (m := _DATE_LINE_RE.match(rest[0])):
+        try:
+            published_on = parse_date(m["value"])
+        except DateParseError as exc:
+            return RecordError(rec.line + 1, str(exc))
+        rest = rest[1:]
+    if not rest:
+        return RecordError(rec.line, "record has no body text")
+    return Clipping(
+        title=collapse_spaces(title), paragraphs=rest, source=source, published_on=published_on, line=rec.line
+    )
+
+
+def parse_dump(stream: BinaryIO) -> Iterator[ParseItem]:
+    """Yield a Clipping or a RecordError for each record of a dump read from a binary stream."""
+    rec: _Record | None = None
+    for number, line in _decoded_lines(stream):
+        if line is None:
+            if rec is None:
+                rec = _Record(number)
+            rec.bad_line = rec.bad_line or number
+            continue
+        line = line.strip()
+        if not line:
+            continue
+        if _is_separator(line):
+            if rec is not None:
+                yield _finish(rec, None)
+                rec = None
+            continue
+        source = _source_name(line)
+        if source is not None and rec is not None and rec.lines:
+            yield _finish(rec, source)
+            rec = None
+            continue
+        if rec is None:
+            rec = _Record(number)
+        rec.lines.append(line)
+    if rec is not None:
+        yield _finish(rec, None)
+
+
+_JSON_TEXT_FIELDS = ("text", "body", "content")
+
+
+def _json_record(obj: object, number: int) -> ParseItem:
+    if not isinstance(obj, dict):
+        return RecordError(number, "not a JSON object")
+    title = obj.get("title")
+    text = next((obj[k] for k in _JSON_TEXT_FIELDS if isinstance(obj.get(k), str) and obj[k].strip()), None)
+    source = obj.get("source")
+    for name, value in (("title", title), ("text", text), ("source", source)):
+        if not isinstance(value, str) or not value.strip():
+            return RecordError(number, f"missing or empty field {name!r}")
+    published_on = None
+    if raw_date := obj.get("date"):
+        if not isinstance(raw_date, str):
+            return RecordError(number, "field 'date' must be an ISO-8601 string")
+        try:
+            published_on = dt.date.fromisoformat(raw_date[:10])
+        except ValueError:
+            return RecordError(number, f"field 'date' is not ISO-8601: {raw_date!r}")
+    url = obj.get("url") or ""
+    category = obj.get("category") or ""
+    if not isinstance(url, str) or not isinstance(category, str):
+        return RecordError(number, "fields 'url' and 'category' must be strings")
+    paragraphs = [p for p in (clean(x).strip() for x in text.splitlines()) if p]
+    return Clipping(
+        title=collapse_spaces(clean(title)),
+        paragraphs=paragraphs,
+        source=collapse_spaces(clean(source)),
+        published_on=published_on,
+        line=number,
+        url=url.strip(),
+        category=category.strip(),
+    )
+
+
+def parse_jsonl(stream: BinaryIO) -> Iterator[ParseItem]:
+    """Yield a Clipping or a RecordError for each line of a JSON Lines stream."""
+    for number, line in _decoded_lines(stream):
+        if line is None:
+            yield RecordError(number, "not valid UTF-8")
+            continue
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield RecordError(number, f"invalid JSON ({exc.msg})")
+            continue
+        yield _json_record(obj, number)
+
+
+def is_jsonl(name: str) -> bool:
+    return name.endswith((".jsonl", ".jsonl.gz", ".ndjson", ".json"))
+
+
+def parse_stream(stream: BinaryIO, name: str) -> Iterator[ParseItem]:
+    """Parse a binary stream by its file name: JSON Lines (optionally gzipped) or the dump format."""
+    if name.endswith(".gz"):
+        stream = gzip.GzipFile(fileobj=stream)  # type: ignore[assignment]
+    else:
+        head = stream.peek(SNIFF_BYTES)[:SNIFF_BYTES] if hasattr(stream, "peek") else b""
+        check_utf8(head)
+    return parse_jsonl(stream) if is_jsonl(name.removesuffix(".gz")) else parse_dump(stream)
+
+
+def parse_path(path: str | Path) -> Iterator[ParseItem]:
+    with open(path, "rb") as handle:
+        yield from parse_stream(handle, str(path))
+
+
+def clippings(items: Iterable[ParseItem]) -> list[Clipping]:
+    return [item for item in items if isinstance(item, Clipping)]

@@ -1,0 +1,111 @@
+"""The default backend: a crfsuite model trained by ``train.py``, shipped in ``model/``."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+from articles.enrich.ner.base import EntitySpan, NerBackend
+from articles.enrich.ner.clusters import load_clusters, word_key
+from articles.enrich.ner.docmem import memory_features
+from articles.enrich.ner.features import Featurizer
+from articles.enrich.ner.segment import sentences_with_offsets, spans_from_tags
+from articles.enrich.ner.train import (
+    CLUSTERS_FILE,
+    DEFAULT_MODEL_DIR,
+    GAZETTEER_FILE,
+    META_FILE,
+    MODEL2_FILE,
+    MODEL_FILE,
+    load_gazetteer,
+)
+
+# One-letter proclitics (and pairs) that ANERcorp leaves inside an entity token ("وبوتين");
+# ``extract`` trims them from the reported span when the bare word is the commoner form.
+_TRIM = ("وب", "ول", "وك", "فب", "فل", "و", "ف", "ب", "ل", "ك")
+_TRIM_RATIO, _TRIM_RATIO_AL, _TRIM_MIN = 10, 2, 20
+
+
+def _setting_model_dir() -> Path | None:
+    try:
+        from django.conf import settings
+
+        if settings.configured:
+            value = getattr(settings, "NER_MODEL_DIR", None)
+            return Path(value) if value else None
+    except ImportError:
+        pass
+    return None
+
+
+class CrfBackend(NerBackend):
+    def __init__(self, model_dir: str | Path | None = None) -> None:
+        self.model_dir = Path(model_dir) if model_dir else (_setting_model_dir() or DEFAULT_MODEL_DIR)
+        self._lock = threading.Lock()
+        self._tag_lock = threading.Lock()
+        self._tagger = None
+        self._tagger2 = None
+        self._feat: Featurizer | None = None
+        self._counts: dict[str, int] = {}
+
+    def _load(self) -> None:
+        """Load once, on first use (importing the module stays cheap)."""
+        if self._tagger is not None:
+            return
+        with self._lock:
+            if self._tagger is not None:
+                return
+            import pycrfsuite
+
+            d = self.model_dir
+            if not (d / MODEL_FILE).exists():
+                raise FileNotFoundError(f"no NER model in {d}: run `manage.py train_ner`")
+            meta = json.loads((d / META_FILE).read_text(encoding="utf-8"))
+            clusters, counts = load_clusters(d / CLUSTERS_FILE) if (d / CLUSTERS_FILE).exists() else ({}, {})
+            self._counts = counts
+            self._feat = Featurizer(clusters, load_gazetteer(d / GAZETTEER_FILE), meta["groups"], counts)
+            tagger = pycrfsuite.Tagger()
+            tagger.open(str(d / MODEL_FILE))
+            known = {attr for attr, _ in tagger.info().state_features}
+            if (d / MODEL2_FILE).exists():
+                self._tagger2 = pycrfsuite.Tagger()
+                self._tagger2.open(str(d / MODEL2_FILE))
+                known |= {attr for attr, _ in self._tagger2.info().state_features}
+            self._feat.known = known
+            self._tagger = tagger
+
+    def tag_tokens(self, tokens: list[list[str]]) -> list[list[str]]:
+        self._load()
+        with self._tag_lock:  # a crfsuite Tagger keeps per-call state: one sentence at a time
+            return self._tag(tokens)
+
+    def _tag(self, tokens: list[list[str]]) -> list[list[str]]:
+        feat, tagger = self._feat, self._tagger
+        xs = [feat.sentence(s) for s in tokens]
+        tags = [tagger.tag(x) if x else [] for x in xs]
+        if self._tagger2 is None:
+            return tags
+        # Second pass: the same features plus what the first pass said about the same words nearby.
+        mem = memory_features(tokens, tags, stems=[feat.stems(s) for s in tokens])
+        t2 = self._tagger2
+        return [t2.tag([a + b for a, b in zip(x, m, strict=True)]) if x else [] for x, m in zip(xs, mem, strict=True)]
+
+    def extract(self, text: str) -> list[EntitySpan]:
+        sents = sentences_with_offsets(text)
+        tags = self.tag_tokens([[t for t, _ in s] for s in sents])
+        return spans_from_tags(text, sents, tags, self._proclitic_len)
+
+    def _proclitic_len(self, tok: str) -> int:
+        """Length of a conjunction/preposition glued to an entity's first word, or 0."""
+        full = self._counts.get(word_key(tok), 0)
+        for p in _TRIM:
+            if tok.startswith(p) and len(tok) - len(p) >= 3:
+                # The bare word must be far commoner than the glued form in the unlabelled news:
+                # موسكو is 50x بموسكو, but ريكس only 5x بريكس (whose ب belongs to the name).
+                # Before the article ال the letter is practically always a clitic: والصين.
+                bare = tok[len(p) :]
+                ratio = _TRIM_RATIO_AL if bare.startswith("ال") else _TRIM_RATIO
+                if self._counts.get(word_key(bare), 0) >= max(ratio * full, _TRIM_MIN):
+                    return len(p)
+        return 0

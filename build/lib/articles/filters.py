@@ -1,0 +1,126 @@
+"""The search page's FilterSet: text query, topic, source, entity, kind of entity, dates.
+
+Topic, source and kind are multi-select with OR inside a facet; selected entities must all be
+mentioned (drill-down: "articles about X and Y"). ``queryset_excluding`` re-applies the validated
+filters without some of them, so facet counts reuse one validation (no extra queries).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+import django_filters
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from articles.models import Article, Entity, Mention, Source, Topic
+from articles.search import query_parse, search_filter
+from articles.search.query import ParsedQuery
+
+SORT_RELEVANCE, SORT_NEWEST, SORT_OLDEST = "relevance", "newest", "oldest"
+SORT_CHOICES = [(SORT_RELEVANCE, _("Relevance")), (SORT_NEWEST, _("Newest first")), (SORT_OLDEST, _("Oldest first"))]
+# Parameters of the date facet: the histogram ignores them so its bars can widen the range again.
+DATE_PARAMS = ("date_from", "date_to", "year", "month")
+
+
+class ArticleFilterForm(forms.Form):
+    def clean(self):
+        data = super().clean()
+        if data.get("month") and not data.get("year"):
+            self.add_error("month", _("A month needs a year."))
+        date_from, date_to = data.get("date_from"), data.get("date_to")
+        if date_from and date_to and date_from > date_to:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return data
+
+
+class ArticleFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+    topic = django_filters.ModelMultipleChoiceFilter(
+        field_name="topic__slug", to_field_name="slug", queryset=Topic.objects.all(), distinct=False, label=_("Topic")
+    )
+    source = django_filters.ModelMultipleChoiceFilter(
+        field_name="source__slug",
+        to_field_name="slug",
+        queryset=Source.objects.all(),
+        distinct=False,
+        label=_("Source"),
+    )
+    entity = django_filters.ModelMultipleChoiceFilter(
+        to_field_name="slug", queryset=Entity.objects.all(), method="filter_entity", label=_("Entity")
+    )
+    kind = django_filters.MultipleChoiceFilter(choices=Entity.Kind.choices, method="filter_kind", label=_("Kind"))
+    date_from = django_filters.DateFilter(field_name="published_on", lookup_expr="gte", label=_("From"))
+    date_to = django_filters.DateFilter(field_name="published_on", lookup_expr="lte", label=_("To"))
+    year = django_filters.NumberFilter(method="filter_year", min_value=1, max_value=9999, label=_("Year"))
+    month = django_filters.NumberFilter(method="filter_month", min_value=1, max_value=12, label=_("Month"))
+    sort = django_filters.ChoiceFilter(choices=SORT_CHOICES, method="filter_sort", label=_("Sort"))
+
+    class Meta:
+        model = Article
+        fields: list[str] = []
+        form = ArticleFilterForm
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None:
+            data = data.copy()
+            # NUL and other control characters are never part of a search; Django's CharField
+            # would reject NUL, and a hostile query must still give a page.
+            if "q" in data:
+                data["q"] = "".join(ch if ch >= " " or ch in "\t\n" else " " for ch in data.get("q", ""))
+        super().__init__(data, *args, **kwargs)
+        self.parsed: ParsedQuery = query_parse(self.data.get("q") if self.data else None)
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return search_filter(queryset, self.parsed) if not self.parsed.is_empty else queryset
+
+    def filter_entity(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        for entity in value:
+            queryset = queryset.filter(pk__in=Mention.objects.filter(entity=entity).values("article_id"))
+        return queryset
+
+    def filter_kind(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        if not value:
+            return queryset
+        return queryset.filter(pk__in=Mention.objects.filter(entity__kind__in=value).values("article_id"))
+
+    def filter_year(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        month = self.form.cleaned_data.get("month")
+        if month:
+            return queryset  # filter_month applies year and month together
+        year = int(value)
+        return queryset.filter(published_on__gte=dt.date(year, 1, 1), published_on__lte=dt.date(year, 12, 31))
+
+    def filter_month(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        year = self.form.cleaned_data.get("year")
+        if not year:
+            return queryset
+        year, month = int(year), int(value)
+        last = calendar.monthrange(year, month)[1]
+        return queryset.filter(published_on__gte=dt.date(year, month, 1), published_on__lte=dt.date(year, month, last))
+
+    def filter_sort(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset  # ordering is the selector's job; the filter only validates the value
+
+    @property
+    def sort_order(self) -> str:
+        self.errors  # noqa: B018 - validates
+        chosen = self.form.cleaned_data.get("sort")
+        if chosen == SORT_RELEVANCE and not self.parsed.has_positive:
+            return SORT_NEWEST
+        return chosen or (SORT_RELEVANCE if self.parsed.has_positive else SORT_NEWEST)
+
+    def selected(self, name: str) -> list:
+        self.errors  # noqa: B018 - validates
+        return list(self.form.cleaned_data.get(name) or [])
+
+    def queryset_excluding(self, *names: str) -> QuerySet:
+        """The filtered queryset without the named filters (for facets that exclude their own)."""
+        self.errors  # noqa: B018 - validates
+        queryset = self.queryset.all()
+        for name, value in self.form.cleaned_data.items():
+            if name not in names:
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset

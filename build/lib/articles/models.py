@@ -1,0 +1,226 @@
+"""The archive's data model: sources, topics, articles, named entities and ingest audit rows."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class Source(models.Model):
+    """A news outlet. ``key`` is the normalised name, so "لبنان 24" and "لبنان ٢٤" are one source."""
+
+    name = models.CharField(_("name"), max_length=200)
+    key = models.CharField(_("normalised key"), max_length=200, unique=True)
+    slug = models.SlugField(_("slug"), max_length=220, unique=True, allow_unicode=True)
+    url = models.URLField(_("website"), blank=True)
+    country = models.CharField(_("country"), max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("source_detail", args=[self.slug])
+
+
+class Topic(models.Model):
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    name_ar = models.CharField(_("Arabic name"), max_length=120)
+    name_en = models.CharField(_("English name"), max_length=120)
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+
+    def __str__(self) -> str:
+        return self.name_ar
+
+    def get_absolute_url(self) -> str:
+        return reverse("topic_detail", args=[self.slug])
+
+    @property
+    def name(self) -> str:
+        """The name in the reader's language."""
+        return self.name_en if (get_language() or "ar").startswith("en") else self.name_ar
+
+
+class IngestRun(models.Model):
+    """Audit row for one ingest (a file, standard input or an admin upload)."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("running")
+        SUCCEEDED = "succeeded", _("succeeded")
+        FAILED = "failed", _("failed")
+
+    file_name = models.CharField(_("file name"), max_length=500)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RUNNING)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    duplicate_count = models.PositiveIntegerField(_("duplicates"), default=0)
+    rejected_count = models.PositiveIntegerField(_("rejected"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    failure_reason = models.TextField(_("failure reason"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("by")
+    )
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("ingest run")
+        verbose_name_plural = _("ingest runs")
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.started_at:%Y-%m-%d %H:%M})"
+
+
+class Article(models.Model):
+    title = models.CharField(_("title"), max_length=1000)
+    body = models.TextField(_("body"))
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="articles", verbose_name=_("source"))
+    published_on = models.DateField(_("publication date"), null=True, blank=True)
+    url = models.URLField(_("URL"), max_length=1000, blank=True)
+    topic = models.ForeignKey(
+        Topic, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles", verbose_name=_("topic")
+    )
+    topic_confidence = models.FloatField(_("topic confidence"), null=True, blank=True)
+    # An editor's choice: re-classification never overwrites a locked topic.
+    topic_locked = models.BooleanField(_("topic locked by an editor"), default=False)
+    # Editor-confirmed topics are the archive's own training data (train_topics --from-archive).
+    topic_confirmed = models.BooleanField(_("topic confirmed by an editor"), default=False)
+    # sha256 of the normalised title and body: the database constraint decides what is a duplicate.
+    fingerprint = models.CharField(_("fingerprint"), max_length=64, unique=True, editable=False)
+    ingest_run = models.ForeignKey(
+        IngestRun,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="articles",
+        verbose_name=_("ingest run"),
+    )
+    entities_extracted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+        indexes = [
+            # Home page and "newest first" listings.
+            models.Index(fields=["-published_on", "-id"], name="article_published_idx"),
+            # Source and topic pages list newest first within one source/topic.
+            models.Index(fields=["source", "-published_on"], name="article_source_date_idx"),
+            models.Index(fields=["topic", "-published_on"], name="article_topic_date_idx"),
+            models.Index(fields=["-created_at"], name="article_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("article_detail", args=[self.pk])
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return [p for p in self.body.split("\n") if p.strip()]
+
+
+class Entity(models.Model):
+    class Kind(models.TextChoices):
+        PERS = "PERS", _("person")
+        LOC = "LOC", _("place")
+        ORG = "ORG", _("organisation")
+        MISC = "MISC", _("other")
+
+    name = models.CharField(_("canonical name"), max_length=300)
+    kind = models.CharField(_("kind"), max_length=4, choices=Kind.choices)
+    key = models.CharField(_("normalised key"), max_length=300)
+    slug = models.SlugField(_("slug"), max_length=320, unique=True, allow_unicode=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("entity")
+        verbose_name_plural = _("entities")
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="entity_unique_kind_key")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kind})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("entity_detail", args=[self.slug])
+
+
+class EntityAlias(models.Model):
+    class Origin(models.TextChoices):
+        EXTRACTED = "extracted", _("found in text")
+        EDITOR = "editor", _("added by an editor")
+        TRANSLITERATION = "translit", _("Latin transliteration")
+        MERGED = "merged", _("from a merged entity")
+
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="aliases", verbose_name=_("entity"))
+    name = models.CharField(_("alias"), max_length=300)
+    # Normalised (or lower-cased Latin) form: resolution and the entity index look aliases up by it.
+    key = models.CharField(_("normalised key"), max_length=300, db_index=True)
+    origin = models.CharField(_("origin"), max_length=10, choices=Origin.choices, default=Origin.EXTRACTED)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("alias")
+        verbose_name_plural = _("aliases")
+        constraints = [models.UniqueConstraint(fields=["entity", "key"], name="alias_unique_entity_key")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Mention(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="mentions", verbose_name=_("article"))
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="mentions", verbose_name=_("entity"))
+    surface = models.CharField(_("surface form"), max_length=300)
+    in_title = models.BooleanField(_("in the title"), default=False)
+    # Character offsets into the title (in_title) or the body.
+    start = models.PositiveIntegerField(_("start"))
+    end = models.PositiveIntegerField(_("end"))
+    # A locked mention was added or confirmed by an editor: re-extraction keeps it.
+    locked = models.BooleanField(_("locked by an editor"), default=False)
+
+    class Meta:
+        ordering = ["in_title", "start"]
+        verbose_name = _("mention")
+        verbose_name_plural = _("mentions")
+        indexes = [
+            # Entity pages and the entity facet: articles of an entity.
+            models.Index(fields=["entity", "article"], name="mention_entity_article_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.surface
+
+
+class BlockedEntity(models.Model):
+    """An entity an editor deleted as false: re-extraction never creates it again."""
+
+    kind = models.CharField(_("kind"), max_length=4, choices=Entity.Kind.choices)
+    key = models.CharField(_("normalised key"), max_length=300)
+    name = models.CharField(_("name"), max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        verbose_name = _("blocked entity")
+        verbose_name_plural = _("blocked entities")
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="blocked_unique_kind_key")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kind})"

@@ -1,0 +1,65 @@
+"""The search-backend interface and the document preparation both backends share."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from articles.search.arabic import candidates, split_key
+from articles.search.query import ParsedQuery
+from articles.text import search_key
+
+# Words indexed per body; beyond this a "clipping" is a dump accident, and PostgreSQL caps a
+# tsvector at 1 MB.
+MAX_BODY_WORDS = 20_000
+
+
+@dataclass(frozen=True)
+class IndexDoc:
+    """An article as the index sees it: normalised words of its title and body."""
+
+    id: int
+    title: list[str]
+    body: list[str]
+
+    @classmethod
+    def from_text(cls, *, id: int, title: str, body: str) -> IndexDoc:
+        return cls(id=id, title=split_key(search_key(title)), body=split_key(search_key(body))[:MAX_BODY_WORDS])
+
+
+def stem_forms(words: list[str]) -> list[frozenset[str]]:
+    return [candidates(word) for word in words]
+
+
+class SearchBackend(ABC):
+    """One database's full-text index. Matching is expressed as ``pk IN (raw subquery)`` so a
+    filtered queryset stays composable (facets reuse it as a subquery)."""
+
+    @abstractmethod
+    def index(self, docs: Iterable[IndexDoc]) -> None:
+        """Write (or rewrite) the index entries of these articles."""
+
+    @abstractmethod
+    def unindex(self, ids: Iterable[int]) -> None:
+        """Remove index entries (a deleted article's row goes with it on both backends; this is for
+        callers that delete with raw SQL)."""
+
+    @abstractmethod
+    def filter(self, queryset: QuerySet, query: ParsedQuery) -> QuerySet:
+        """Restrict to the articles that match (positive clauses) and not the excluded terms."""
+
+    @abstractmethod
+    def ranked_ids(self, queryset: QuerySet, query: ParsedQuery, *, offset: int, limit: int) -> list[int]:
+        """Ids of ``queryset`` (already filtered) by relevance: title above body, newest first on ties."""
+
+    @contextmanager
+    def planned(self) -> Iterator[SearchBackend]:
+        """Run a text search's queries inside; see :meth:`selective`. No-op by default."""
+        yield self
+
+    def selective(self) -> None:  # noqa: B027 - optional hook, a no-op unless a backend needs it
+        """Called inside :meth:`planned` once the match count is known to be small."""

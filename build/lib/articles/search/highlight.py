@@ -1,0 +1,79 @@
+"""Snippets and highlighting: escape the stored text first, then add <mark> around matching words."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from articles.search.arabic import candidates, split_key
+from articles.search.query import ParsedQuery
+from articles.text import search_key
+
+# A word as written: letters/digits plus the marks and joiners that normalisation removes.
+_RAW_WORD_RE = re.compile(r"[\w\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200c\u200d]+")
+SNIPPET_WORDS = 40
+# Enough text to find a hit in without scanning a whole long body.
+SCAN_CHARS = 20_000
+
+
+@lru_cache(maxsize=100_000)
+def _forms(raw: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """Normalised words of a word as written, with their candidates (cached: words repeat a lot)."""
+    return tuple((word, candidates(word)) for word in split_key(search_key(raw)))
+
+
+def _is_hit(raw: str, stems: frozenset[str], exact: frozenset[str]) -> bool:
+    return any(word in exact or not forms.isdisjoint(stems) for word, forms in _forms(raw))
+
+
+def _render(text: str, matches: list[re.Match], hits: set[int], start: int, end: int) -> str:
+    """Escaped text from word ``start`` to word ``end`` (exclusive), hit words in <mark>."""
+    out: list[str] = []
+    pos = matches[start].start()
+    for i in range(start, end):
+        match = matches[i]
+        out.append(escape(text[pos : match.start()]))
+        word = escape(match.group())
+        out.append(f"<mark>{word}</mark>" if i in hits else word)
+        pos = match.end()
+    if end == len(matches):
+        out.append(escape(text[pos:]))
+    return "".join(out)
+
+
+def highlight(text: str, query: ParsedQuery | None) -> SafeString:
+    """The whole text, escaped, matching words marked."""
+    if not query or not query.has_positive:
+        return escape(text)
+    stems, exact = query.highlight_forms()
+    matches = list(_RAW_WORD_RE.finditer(text))
+    if not matches:
+        return escape(text)
+    hits = {i for i, m in enumerate(matches) if _is_hit(m.group(), stems, exact)}
+    return mark_safe(escape(text[: matches[0].start()]) + _render(text, matches, hits, 0, len(matches)))  # noqa: S308
+
+
+def snippet(text: str, query: ParsedQuery | None, *, words: int = SNIPPET_WORDS) -> SafeString:
+    """About ``words`` words of ``text`` around its first match, escaped, matches marked."""
+    matches = list(_RAW_WORD_RE.finditer(text[:SCAN_CHARS]))
+    if not matches:
+        return escape(text[:300])
+    hits: set[int] = set()
+    first = 0
+    stems = exact = frozenset()
+    if query and query.has_positive:
+        stems, exact = query.highlight_forms()
+        first = next((i for i, m in enumerate(matches) if _is_hit(m.group(), stems, exact)), 0)
+    start = max(0, first - words // 4)
+    end = min(len(matches), start + words)
+    if stems or exact:
+        hits = {i for i in range(start, end) if _is_hit(matches[i].group(), stems, exact)}
+    html = _render(text, matches, hits, start, end)
+    if end == len(matches) and len(text) > SCAN_CHARS:
+        end -= 1  # the scan stopped early: more text follows
+    prefix = "… " if start > 0 else escape(text[: matches[0].start()])
+    suffix = " …" if end < len(matches) else ""
+    return mark_safe(prefix + html.strip() + suffix)  # noqa: S308 - every piece is escaped above

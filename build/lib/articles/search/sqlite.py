@@ -1,0 +1,104 @@
+"""SQLite backend: an FTS5 table (migration 0003) whose rowid is the article id.
+
+Columns hold pre-processed text: *_stem the clitic/suffix candidates of each word, *_exact the
+normalised words (phrases match there). The default unicode61 tokenizer only splits on spaces here,
+because the words are already normalised ``\\w`` runs. A trigger removes a deleted article's row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
+
+from articles.search.base import IndexDoc, SearchBackend, stem_forms
+from articles.search.query import ParsedQuery, Term
+
+# bm25 column weights, in column order: title_stem, body_stem, title_exact, body_exact.
+BM25 = "bm25(article_fts, 10.0, 1.0, 10.0, 1.0)"
+STEM_COLUMNS = "{title_stem body_stem}"
+EXACT_COLUMNS = "{title_exact body_exact}"
+# Re-created on first use: a later migration that rebuilds articles_article on SQLite drops it.
+TRIGGER_SQL = (
+    "CREATE TRIGGER IF NOT EXISTS article_fts_delete AFTER DELETE ON articles_article "
+    "BEGIN DELETE FROM article_fts WHERE rowid = old.id; END"
+)
+
+
+def _quote(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+def _stem_text(words: list[str]) -> str:
+    return " ".join(" ".join(sorted(forms)) for forms in stem_forms(words))
+
+
+def _term_expr(term: Term) -> str:
+    if term.exact:
+        return f"{EXACT_COLUMNS} : {_quote(' '.join(term.words))}"
+    parts = ["(" + " OR ".join(_quote(form) for form in forms) + ")" for forms in term.stem_forms()]
+    return f"{STEM_COLUMNS} : (" + " AND ".join(parts) + ")"
+
+
+def _terms_expr(terms: list[Term]) -> str:
+    return "(" + " OR ".join(_term_expr(term) for term in terms) + ")"
+
+
+def match_expression(clauses: list[list[Term]]) -> str:
+    return " AND ".join(_terms_expr(clause) for clause in clauses)
+
+
+def _match(expression: str) -> RawSQL:
+    return RawSQL("SELECT rowid FROM article_fts WHERE article_fts MATCH %s", [expression])
+
+
+class SqliteBackend(SearchBackend):
+    def index(self, docs: Iterable[IndexDoc]) -> None:
+        rows = [
+            (doc.id, _stem_text(doc.title), _stem_text(doc.body), " ".join(doc.title), " ".join(doc.body))
+            for doc in docs
+        ]
+        if not rows:
+            return
+        with connection.cursor() as cursor:
+            if not getattr(connection, "_article_fts_trigger", False):
+                cursor.execute(TRIGGER_SQL)
+                connection._article_fts_trigger = True
+            cursor.executemany("DELETE FROM article_fts WHERE rowid = %s", [(row[0],) for row in rows])
+            cursor.executemany(
+                "INSERT INTO article_fts (rowid, title_stem, body_stem, title_exact, body_exact) "
+                "VALUES (%s, %s, %s, %s, %s)",
+                rows,
+            )
+
+    def unindex(self, ids: Iterable[int]) -> None:
+        with connection.cursor() as cursor:
+            cursor.executemany("DELETE FROM article_fts WHERE rowid = %s", [(i,) for i in ids])
+
+    def filter(self, queryset: QuerySet, query: ParsedQuery) -> QuerySet:
+        if query.clauses:
+            queryset = queryset.filter(pk__in=_match(match_expression(query.clauses)))
+        if query.excluded:
+            queryset = queryset.exclude(pk__in=_match(_terms_expr(query.excluded)))
+        return queryset
+
+    def ranked_ids(self, queryset: QuerySet, query: ParsedQuery, *, offset: int, limit: int) -> list[int]:
+        # The ranking MATCH adds the typed word forms (exact columns) so bm25 ranks literal
+        # matches higher; the set itself is fixed by ``rowid IN (queryset)``.
+        exact_words = sorted({word for term in query.positive_terms() for word in term.words})
+        boost = f"{EXACT_COLUMNS} : (" + " OR ".join(_quote(w) for w in exact_words) + ")"
+        expression = f"({match_expression(query.clauses)}) OR {boost}"
+        inner_sql, inner_params = queryset.order_by().values("pk").query.sql_with_params()
+        # CROSS JOIN and the unary + keep SQLite from probing the FTS table once per id of the IN
+        # list (each probe re-runs the MATCH: 300 ms instead of 7 ms at 3,000 articles).
+        # Django's compiled SQL and constants only; values are parameters.
+        sql = (
+            "SELECT article_fts.rowid FROM article_fts CROSS JOIN articles_article a ON a.id = article_fts.rowid "  # noqa: S608
+            f"WHERE article_fts MATCH %s AND +a.id IN ({inner_sql}) "
+            f"ORDER BY {BM25}, a.published_on DESC, a.id DESC LIMIT %s OFFSET %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [expression, *inner_params, limit, offset])
+            return [row[0] for row in cursor.fetchall()]

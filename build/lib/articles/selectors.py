@@ -1,0 +1,406 @@
+"""Read-side queries used by the views, the API, the feeds and the exports.
+
+Every function here issues a fixed number of queries whatever the page size, and none of them
+counts or aggregates more than ``settings.SEARCH_COUNT_CAP`` matching rows (facets of a larger set are
+computed over a sample of that many rows and flagged as estimates).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import CharField, Count, F, Max, QuerySet
+from django.db.models.functions import Cast, Substr, TruncMonth
+from django.utils.translation import get_language
+
+from articles.filters import DATE_PARAMS, SORT_NEWEST, SORT_OLDEST, SORT_RELEVANCE, ArticleFilter
+from articles.models import Article, Entity, EntityAlias, Mention, Source, Topic
+from articles.pagination import CappedPage, capped_count
+from articles.search import search_planned, search_ranked_ids
+from articles.search.highlight import highlight, snippet
+from articles.search.query import ParsedQuery
+from articles.text import search_key
+
+FACET_SIZE = 15
+# Months are shown up to this span, years beyond it.
+HISTOGRAM_MAX_MONTHS = 36
+# Entity pages: co-occurrence is counted over this many of the entity's newest articles.
+COOCCURRENCE_SAMPLE = 2000
+
+
+def _ordered(queryset: QuerySet, sort: str) -> QuerySet:
+    if sort == SORT_OLDEST:
+        return queryset.order_by(F("published_on").asc(nulls_last=True), "id")
+    return queryset.order_by(F("published_on").desc(nulls_last=True), "-id")
+
+
+def _base() -> QuerySet:
+    return Article.objects.select_related("source", "topic")
+
+
+def _sample_sql(queryset: QuerySet, cap: int, **columns) -> tuple[str, list]:
+    """SQL for at most ``cap`` rows of ``queryset`` with the named columns, to aggregate from outside.
+
+    Counting over a sample keeps facets of a million matches bounded. The sample is a FROM subquery
+    rather than ``id IN (... LIMIT n)``: PostgreSQL planned that semi-join as a nested loop over the
+    whole table (20 s at 50k rows).
+    """
+    sample = queryset.order_by().annotate(**columns).values(*columns)[:cap]
+    sql, params = sample.query.sql_with_params()
+    return sql, list(params)
+
+
+def _rows(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+TOPIC, SOURCE, MENTION, ENTITY = (m._meta.db_table for m in (Topic, Source, Mention, Entity))
+
+
+@dataclass
+class FacetValue:
+    slug: str
+    name: str
+    count: int
+    selected: bool = False
+    kind: str = ""
+
+
+@dataclass
+class Bar:
+    period: str  # "2024" or "2024-05"
+    count: int
+    date_from: dt.date
+    date_to: dt.date
+    percent: int = 0
+
+
+@dataclass
+class Histogram:
+    unit: str  # "year" or "month"
+    bars: list[Bar] = field(default_factory=list)
+
+    @property
+    def max_count(self) -> int:
+        return max((bar.count for bar in self.bars), default=0)
+
+
+@dataclass
+class SearchResult:
+    filterset: ArticleFilter
+    page: CappedPage
+    sort: str
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    histogram: Histogram | None = None
+    facets_are_estimates: bool = False
+
+    @property
+    def query(self) -> ParsedQuery:
+        return self.filterset.parsed
+
+
+def _page_items(queryset: QuerySet, query: ParsedQuery, sort: str, *, offset: int, limit: int) -> list[Article]:
+    if sort == SORT_RELEVANCE and query.has_positive:
+        ids = search_ranked_ids(queryset, query, offset=offset, limit=limit)
+        by_id = _base().in_bulk(ids)
+        return [by_id[i] for i in ids if i in by_id]
+    return list(_ordered(queryset.select_related("source", "topic"), sort)[offset : offset + limit])
+
+
+def articles_decorate(articles: list[Article], query: ParsedQuery | None) -> list[Article]:
+    """Attach escaped, highlighted ``title_html`` and ``snippet`` to articles for display."""
+    for article in articles:
+        article.title_html = highlight(article.title, query)
+        article.snippet = snippet(article.body, query)
+    return articles
+
+
+def article_search(
+    *, data, page: int = 1, per_page: int = 20, facets: bool = True, cap: int | None = None
+) -> SearchResult:
+    """One page of a search (query + filters from ``data``), with facet counts and histogram."""
+    cap = settings.SEARCH_COUNT_CAP if cap is None else cap
+    filterset = ArticleFilter(data, queryset=Article.objects.all())
+    queryset = filterset.qs
+    sort = filterset.sort_order
+    with search_planned(filterset.parsed) as planner:
+        count, estimate = capped_count(queryset, cap)
+        if planner and not estimate:
+            planner.selective()
+        last = max(1, -(-count // per_page))
+        number = min(max(page, 1), last)
+        items = _page_items(queryset, filterset.parsed, sort, offset=(number - 1) * per_page, limit=per_page)
+        result = SearchResult(
+            filterset=filterset,
+            page=CappedPage(items=items, number=number, per_page=per_page, count=count, count_is_estimate=estimate),
+            sort=sort,
+        )
+        if facets:
+            result.facets = facet_counts(filterset=filterset, cap=cap)
+            result.histogram = date_histogram(filterset.queryset_excluding(*DATE_PARAMS), cap=cap)
+            result.facets_are_estimates = estimate
+    articles_decorate(items, filterset.parsed)
+    return result
+
+
+def facet_counts(*, filterset: ArticleFilter, cap: int) -> dict[str, list[FacetValue]]:
+    """Topic, source and entity counts over the filtered set, topic and source each without its own
+    filter (OR multi-select); entities over the whole filtered set (selected entities AND together)."""
+    english = (get_language() or "ar").startswith("en")
+    sql, params = _sample_sql(filterset.queryset_excluding("topic"), cap, f_topic=F("topic_id"))
+    topics = [
+        FacetValue(slug=slug, name=name_en if english else name_ar, count=n)
+        for slug, name_ar, name_en, n in _rows(
+            f"SELECT t.slug, t.name_ar, t.name_en, COUNT(*) FROM ({sql}) s JOIN {TOPIC} t ON t.id = s.f_topic "  # noqa: S608
+            "GROUP BY t.slug, t.name_ar, t.name_en ORDER BY 4 DESC, 1",
+            params,
+        )
+    ]
+    chosen_sources = filterset.selected("source")
+    sql, params = _sample_sql(filterset.queryset_excluding("source"), cap, f_source=F("source_id"))
+    sources = [
+        FacetValue(slug=slug, name=name, count=n)
+        for slug, name, n in _rows(
+            f"SELECT src.slug, src.name, COUNT(*) FROM ({sql}) s JOIN {SOURCE} src ON src.id = s.f_source "  # noqa: S608
+            "GROUP BY src.slug, src.name ORDER BY 3 DESC, 2 LIMIT %s",
+            [*params, FACET_SIZE],
+        )
+    ]
+    chosen_entities = filterset.selected("entity")
+    kinds = list(filterset.form.cleaned_data.get("kind") or [])
+    sql, params = _sample_sql(filterset.qs, cap, f_id=F("pk"))
+    kind_sql = f"WHERE e.kind IN ({', '.join(['%s'] * len(kinds))}) " if kinds else ""
+    entities = [
+        FacetValue(slug=slug, name=name, count=n, kind=kind)
+        for slug, name, kind, n in _rows(
+            f"SELECT e.slug, e.name, e.kind, COUNT(DISTINCT m.article_id) FROM ({sql}) s "  # noqa: S608
+            f"JOIN {MENTION} m ON m.article_id = s.f_id JOIN {ENTITY} e ON e.id = m.entity_id {kind_sql}"
+            "GROUP BY e.slug, e.name, e.kind ORDER BY 4 DESC, 2 LIMIT %s",
+            [*params, *kinds, FACET_SIZE],
+        )
+    ]
+    return {
+        "topic": _with_selected(topics, [(t.slug, t.name) for t in filterset.selected("topic")]),
+        "source": _with_selected(sources, [(s.slug, s.name) for s in chosen_sources]),
+        "entity": _with_selected(entities, [(e.slug, e.name) for e in chosen_entities]),
+    }
+
+
+def _with_selected(values: list[FacetValue], chosen: list[tuple[str, str]]) -> list[FacetValue]:
+    """Mark chosen values; keep a chosen value that has no count any more, so it can be removed."""
+    chosen_slugs = {slug for slug, _ in chosen}
+    for value in values:
+        value.selected = value.slug in chosen_slugs
+    present = {value.slug for value in values}
+    return values + [FacetValue(slug=s, name=n, count=0, selected=True) for s, n in chosen if s not in present]
+
+
+def date_histogram(queryset: QuerySet, *, cap: int) -> Histogram:
+    """Counts by month (over at most ``cap`` rows), folded into years beyond HISTOGRAM_MAX_MONTHS."""
+    # SQLite stores dates as ISO text: group by "YYYY-MM" there (TruncMonth is a Python function
+    # called once per row on SQLite); PostgreSQL truncates natively.
+    month_of = (
+        Substr(Cast("published_on", CharField()), 1, 7) if connection.vendor == "sqlite" else TruncMonth("published_on")
+    )
+    sql, params = _sample_sql(queryset.filter(published_on__isnull=False), cap, f_month=month_of)
+    rows = _rows(f"SELECT s.f_month, COUNT(*) FROM ({sql}) s GROUP BY s.f_month", params)  # noqa: S608
+    months: dict[dt.date, int] = {}
+    for month, n in rows:
+        if isinstance(month, str):
+            month = dt.date(int(month[:4]), int(month[5:7]), 1)
+        elif isinstance(month, dt.datetime):
+            month = month.date()
+        months[month] = months.get(month, 0) + n
+    if not months:
+        return Histogram(unit="month")
+    first, last = min(months), max(months)
+    span = (last.year - first.year) * 12 + last.month - first.month + 1
+    if span > HISTOGRAM_MAX_MONTHS:
+        years: dict[int, int] = {}
+        for month, n in months.items():
+            years[month.year] = years.get(month.year, 0) + n
+        bars = [
+            Bar(period=str(y), count=years.get(y, 0), date_from=dt.date(y, 1, 1), date_to=dt.date(y, 12, 31))
+            for y in range(first.year, last.year + 1)
+        ]
+        histogram = Histogram(unit="year", bars=bars)
+    else:
+        bars = []
+        year, month = first.year, first.month
+        for _ in range(span):
+            start = dt.date(year, month, 1)
+            end = (dt.date(year + month // 12, month % 12 + 1, 1)) - dt.timedelta(days=1)
+            bars.append(Bar(period=f"{year}-{month:02d}", count=months.get(start, 0), date_from=start, date_to=end))
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        histogram = Histogram(unit="month", bars=bars)
+    top = histogram.max_count or 1
+    for bar in histogram.bars:
+        bar.percent = round(100 * bar.count / top) if bar.count else 0
+    return histogram
+
+
+def article_ids_for_export(*, data, limit: int) -> tuple[ArticleFilter, list[int]]:
+    """Ids of a search's results in its order, at most ``limit``."""
+    filterset = ArticleFilter(data, queryset=Article.objects.all())
+    queryset, sort = filterset.qs, filterset.sort_order
+    with search_planned(filterset.parsed):
+        if sort == SORT_RELEVANCE and filterset.parsed.has_positive:
+            return filterset, search_ranked_ids(queryset, filterset.parsed, offset=0, limit=limit)
+        return filterset, list(_ordered(queryset, sort).values_list("pk", flat=True)[:limit])
+
+
+def articles_by_ids(ids: list[int], *, chunk: int = 500) -> Iterator[Article]:
+    """Articles in the order of ``ids``, loaded ``chunk`` at a time (for streaming)."""
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        by_id = _base().in_bulk(part)
+        yield from (by_id[i] for i in part if i in by_id)
+
+
+def articles_newest_queryset() -> QuerySet:
+    return _ordered(_base(), SORT_NEWEST)
+
+
+def source_articles(*, source: Source) -> QuerySet:
+    return _ordered(_base().filter(source=source), SORT_NEWEST)
+
+
+def topic_articles(*, topic: Topic) -> QuerySet:
+    return _ordered(_base().filter(topic=topic), SORT_NEWEST)
+
+
+def entity_articles(*, entity: Entity) -> QuerySet:
+    return _ordered(_base().filter(pk__in=Mention.objects.filter(entity=entity).values("article_id")), SORT_NEWEST)
+
+
+def entity_histogram(*, entity: Entity, cap: int | None = None) -> Histogram:
+    """The entity's timeline (over at most ``cap`` of its articles)."""
+    cap = settings.SEARCH_COUNT_CAP if cap is None else cap
+    return date_histogram(
+        Article.objects.filter(pk__in=Mention.objects.filter(entity=entity).values("article_id")), cap=cap
+    )
+
+
+def entity_cooccurrence(*, entity: Entity, limit: int = 15) -> list[FacetValue]:
+    """Entities mentioned in the same articles (over the entity's newest COOCCURRENCE_SAMPLE)."""
+    sql, params = _sample_sql(entity_articles(entity=entity), COOCCURRENCE_SAMPLE, f_id=F("pk"))
+    rows = _rows(
+        f"SELECT e.slug, e.name, e.kind, COUNT(DISTINCT m.article_id) FROM ({sql}) s "  # noqa: S608
+        f"JOIN {MENTION} m ON m.article_id = s.f_id JOIN {ENTITY} e ON e.id = m.entity_id "
+        "WHERE m.entity_id <> %s GROUP BY e.slug, e.name, e.kind ORDER BY 4 DESC, 2 LIMIT %s",
+        [*params, entity.pk, limit],
+    )
+    return [FacetValue(slug=slug, name=name, count=n, kind=kind) for slug, name, kind, n in rows]
+
+
+def articles_related(*, article: Article, limit: int = 5) -> list[Article]:
+    """Articles sharing the most entities with ``article`` (newest first on ties)."""
+    entity_ids = Mention.objects.filter(article=article).values("entity_id")
+    rows = (
+        Mention.objects.filter(entity_id__in=entity_ids)
+        .exclude(article=article)
+        .values("article_id")
+        .annotate(n=Count("entity_id", distinct=True), newest=Max("article__published_on"))
+        .order_by("-n", F("newest").desc(nulls_last=True), "-article_id")[:limit]
+    )
+    ids = [row["article_id"] for row in rows]
+    by_id = _base().in_bulk(ids)
+    return [by_id[i] for i in ids if i in by_id]
+
+
+@dataclass
+class Segment:
+    text: str
+    entity: Entity | None = None
+
+
+def _segments(text: str, mentions: list[Mention]) -> list[Segment]:
+    """``text`` cut at mention offsets; offsets that do not fit the text are ignored, not guessed."""
+    out: list[Segment] = []
+    pos = 0
+    for mention in sorted(mentions, key=lambda m: (m.start, m.end)):
+        if mention.start < pos or mention.end > len(text) or mention.end <= mention.start:
+            continue
+        if search_key(text[mention.start : mention.end]) != search_key(mention.surface):
+            continue
+        out.append(Segment(text[pos : mention.start]))
+        out.append(Segment(text[mention.start : mention.end], mention.entity))
+        pos = mention.end
+    out.append(Segment(text[pos:]))
+    return [segment for segment in out if segment.text]
+
+
+def _paragraphs(segments: list[Segment]) -> list[list[Segment]]:
+    paragraphs: list[list[Segment]] = [[]]
+    for segment in segments:
+        lines = segment.text.split("\n")
+        for i, line in enumerate(lines):
+            if i:
+                paragraphs.append([])
+            if line:
+                paragraphs[-1].append(Segment(line, segment.entity))
+    return [p for p in paragraphs if "".join(s.text for s in p).strip()]
+
+
+@dataclass
+class ArticleView:
+    article: Article
+    title: list[Segment]
+    paragraphs: list[list[Segment]]
+    entities: list[Entity]
+
+
+def article_view(*, article: Article) -> ArticleView:
+    """The article's title and paragraphs cut into text and entity-linked segments."""
+    mentions = list(Mention.objects.filter(article=article).select_related("entity"))
+    entities = sorted({m.entity for m in mentions}, key=lambda e: (e.kind, e.name))
+    return ArticleView(
+        article=article,
+        title=_segments(article.title, [m for m in mentions if m.in_title]),
+        paragraphs=_paragraphs(_segments(article.body, [m for m in mentions if not m.in_title])),
+        entities=entities,
+    )
+
+
+@dataclass
+class EntityHit:
+    entity: Entity
+    aliases: list[str]
+    article_count: int
+
+
+def entity_search(*, q: str = "", kind: str = "", limit: int = 50, offset: int = 0) -> list[EntityHit]:
+    """Entities whose name or any alias starts with ``q`` in any spelling variant (or Latin case)."""
+    entities = Entity.objects.all()
+    key = search_key(q)
+    if key:
+        entities = entities.filter(
+            pk__in=EntityAlias.objects.filter(key__startswith=key).values("entity_id")
+        ) | entities.filter(key__startswith=key)
+    if kind:
+        entities = entities.filter(kind=kind)
+    page = list(entities.order_by("name", "pk")[offset : offset + limit])
+    return entity_hits(page)
+
+
+def entity_hits(entities: list[Entity]) -> list[EntityHit]:
+    """Aliases and article counts of a page of entities: two queries whatever the page size."""
+    ids = [e.pk for e in entities]
+    aliases: dict[int, list[str]] = {}
+    for entity_id, name in (
+        EntityAlias.objects.filter(entity_id__in=ids).order_by("name").values_list("entity_id", "name")
+    ):
+        aliases.setdefault(entity_id, []).append(name)
+    counts = dict(
+        Mention.objects.filter(entity_id__in=ids)
+        .values("entity_id")
+        .annotate(n=Count("article", distinct=True))
+        .values_list("entity_id", "n")
+    )
+    return [EntityHit(entity=e, aliases=aliases.get(e.pk, []), article_count=counts.get(e.pk, 0)) for e in entities]
