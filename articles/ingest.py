@@ -118,19 +118,21 @@ POOL_MIN_BATCH = 50
 
 
 class _Enricher:
-    """Map texts to enrichments; forks a process pool on the first large batch when allowed."""
+    """Turns texts into enrichments. On large batches it forks a process pool (once) and works
+    ahead: the workers enrich the next batch while this process stores the current one."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self.pool = None
 
-    def __call__(self, pairs: list[tuple[str, str]]) -> list[Enrichment]:
+    def submit(self, pairs: list[tuple[str, str]]) -> Callable[[], list[Enrichment]]:
+        """Start enriching ``pairs``; the returned callable gives the results (waiting if needed)."""
         if self.workers > 1 and len(pairs) >= POOL_MIN_BATCH:
             if self.pool is None:
                 enrichment_compute("", "")  # load the models once, before forking: children share them
                 self.pool = multiprocessing.get_context("fork").Pool(self.workers)
-            return self.pool.map(enrichment_compute_pair, pairs, chunksize=8)
-        return [enrichment_compute(*pair) for pair in pairs]
+            return self.pool.map_async(enrichment_compute_pair, pairs, chunksize=8).get
+        return lambda: [enrichment_compute(*pair) for pair in pairs]
 
     def close(self) -> None:
         if self.pool is not None:
@@ -144,6 +146,13 @@ def _note_error(run: IngestRun, error: RecordError | str) -> None:
         run.errors.append(str(error))
 
 
+@dataclass
+class _PendingBatch:
+    clippings: list[Clipping]
+    enrichments: Callable[[], list[Enrichment]]
+    size: int
+
+
 def ingest_items(
     items: Iterable[ParseItem],
     *,
@@ -154,12 +163,24 @@ def ingest_items(
     """Store parsed items into the archive under ``run``; marks the run succeeded or failed."""
     workers = settings.INGEST_WORKERS if workers is None else workers
     enrich = _Enricher(workers)
+    sources: dict[str, Source] = {}
+    pending: _PendingBatch | None = None
+
+    def store(batch: _PendingBatch) -> None:
+        _batch_store(batch, run=run, sources=sources)
+        run.save(update_fields=["created_count", "duplicate_count", "rejected_count", "errors"])
+        if progress:
+            progress(batch.size)
+
     try:
         for batch in _batches(items, BATCH_SIZE):
-            _ingest_batch(batch, run=run, enrich=enrich)
-            run.save(update_fields=["created_count", "duplicate_count", "rejected_count", "errors"])
-            if progress:
-                progress(len(batch))
+            fresh = _batch_prepare(batch, run=run)
+            submitted = _PendingBatch(fresh, enrich.submit([(c.title, c.body) for c in fresh]), len(batch))
+            if pending is not None:
+                store(pending)
+            pending = submitted
+        if pending is not None:
+            store(pending)
     except Exception as exc:  # the run records why it stopped; stored articles stay
         log.exception("ingest run %s failed", run.pk)
         run.status = IngestRun.Status.FAILED
@@ -173,7 +194,8 @@ def ingest_items(
     return run
 
 
-def _ingest_batch(batch: list[ParseItem], *, run: IngestRun, enrich: _Enricher) -> None:
+def _batch_prepare(batch: list[ParseItem], *, run: IngestRun) -> list[Clipping]:
+    """Count rejected records and known duplicates; return the clippings worth enriching."""
     clippings: list[tuple[Clipping, str]] = []
     for item in batch:
         if isinstance(item, RecordError):
@@ -191,12 +213,17 @@ def _ingest_batch(batch: list[ParseItem], *, run: IngestRun, enrich: _Enricher) 
         else:
             seen.add(fp)
             fresh.append(clipping)
-    enrichments = enrich([(c.title, c.body) for c in fresh])
-    for clipping, enrichment in zip(fresh, enrichments, strict=True):
+    return fresh
+
+
+def _batch_store(batch: _PendingBatch, *, run: IngestRun, sources: dict[str, Source]) -> None:
+    for clipping, enrichment in zip(batch.clippings, batch.enrichments(), strict=True):
+        if clipping.source not in sources:
+            sources[clipping.source] = source_get_or_create(clipping.source)
         outcome = article_store(
             title=clipping.title,
             body=clipping.body,
-            source=source_get_or_create(clipping.source),
+            source=sources[clipping.source],
             published_on=clipping.published_on,
             url=clipping.url,
             run=run,
