@@ -199,8 +199,10 @@ class EntityAdmin(admin.ModelAdmin):
             name = alias_form.cleaned_data.get("name")
             if not name:
                 continue
-            if alias_form.instance.pk:  # renamed: the old spelling goes, the new one comes
-                entity_alias_remove(alias=EntityAlias.objects.get(pk=alias_form.instance.pk))
+            if alias_form.instance.pk:  # renamed: the old spelling goes (unless it is the canonical key)
+                old = EntityAlias.objects.select_related("entity").get(pk=alias_form.instance.pk)
+                if old.key != old.entity.key:
+                    entity_alias_remove(alias=old)
             entity_alias_add(entity=entity, name=name, origin=EntityAlias.Origin.EDITOR)
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 

@@ -49,7 +49,7 @@ _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
 def upload_dir() -> Path:
-    return Path(getattr(settings, "UPLOAD_DIR", settings.BASE_DIR / "var" / "uploads"))
+    return Path(settings.UPLOAD_DIR)
 
 
 # --- receiving -------------------------------------------------------------------------------------

@@ -135,6 +135,8 @@ LOGIN_URL = "admin:login"
 
 # Uploads: the admin's dump upload refuses files above this size (bytes).
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
+# Uploaded dumps wait here (named by their SHA-256) between the preview and the confirmation.
+UPLOAD_DIR = Path(os.environ.get("UPLOAD_DIR", BASE_DIR / "var" / "uploads"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -445,6 +445,17 @@ def test_the_entity_own_name_alias_cannot_be_removed(admin_client, entity_servic
 
 
 @pytest.mark.django_db
+def test_renaming_the_own_name_alias_keeps_it_and_adds_the_new_spelling(admin_client, entity_service, stub_enrichment):
+    entity = _entity("بوتين")
+    own = EntityAlias.objects.create(entity=entity, name=entity.name, key=entity.key)
+    url = reverse("admin:articles_entity_change", args=[entity.pk])
+    response = admin_client.post(url, _entity_form_data(entity, [own], **{"aliases-0-name": "بوتن"}))
+    assert response.status_code == 302
+    assert entity.aliases.filter(pk=own.pk).exists()
+    assert entity.aliases.filter(name="بوتن").exists()
+
+
+@pytest.mark.django_db
 def test_unblocking_from_the_block_list(editor_client, entity_service, stub_enrichment):
     blocked = entity_service.entity_block(entity=_entity("الخبر"))
     editor_client.post(reverse("admin:articles_blockedentity_delete", args=[blocked.pk]), {"post": "yes"})
