@@ -57,6 +57,24 @@ def test_no_false_friends(corpus):
     assert "وتين" not in candidates("بوتين")
 
 
+def test_short_names_behind_a_preposition_are_found_on_corpus_evidence():
+    from articles.search.lexicon import word_counts
+
+    if not word_counts():
+        pytest.skip("the search lexicon (articles/search/data/lexicon.tsv.gz) is missing")
+    egypt = article_make("زيارة", "وصل الوفد بمصر أمس.")
+    gaza = article_make("قصف", "المساعدات لغزة تتأخر.")
+    lebanon = article_make("لبنان", "قال وزير في لبنان.")
+    faisal = article_make("لقاء", "استقبل الأمير فيصل ضيوفه.")
+    assert ids("مصر") == {egypt.pk}
+    assert ids("غزة") == {gaza.pk}
+    # No false friends: the corpus has بنان and يصل far too rarely (or too often as words of their own).
+    assert ids("بنان") == set()
+    assert ids("يصل") == set()
+    assert ids("لبنان") == {lebanon.pk}
+    assert ids("فيصل") == {faisal.pk}
+
+
 @pytest.mark.parametrize(
     "variants",
     [
@@ -211,3 +229,17 @@ def test_ranked_pages_cover_every_match_once(monkeypatch):
     pages = [search_ranked_ids(queryset, parsed, offset=offset, limit=2) for offset in range(0, 8, 2)]
     seen = [pk for page in pages for pk in page]
     assert sorted(seen) == sorted(a.pk for a in made)
+
+
+def test_search_reindex_command_rebuilds_the_index(corpus):
+    from django.core.management import call_command
+
+    article = corpus["france"]
+    # Simulate an index written by older rules: the article's entry is gone.
+    from articles.search import article_unindex
+
+    article_unindex(article.pk)
+    assert ids("فرنسا") == set()
+    call_command("search_reindex", "--batch-size", "3")
+    assert ids("فرنسا") == {article.pk}
+    assert ids("بوتين") == {corpus[k].pk for k in ("bare", "waw", "lam", "ba")}
