@@ -434,22 +434,31 @@ def test_aliases_added_and_removed_inline(editor_client, entity_service, stub_en
     assert not entity.aliases.filter(name="Putin").exists()
 
 
-@pytest.mark.django_db
-def test_the_entity_own_name_alias_cannot_be_removed(admin_client, entity_service, stub_enrichment):
+@pytest.fixture
+def own_alias_post(admin_client, entity_service, stub_enrichment):
+    """An entity with its own-name alias, and a function posting its change form with overrides."""
     entity = _entity("بوتين")
     own = EntityAlias.objects.create(entity=entity, name=entity.name, key=entity.key)
     url = reverse("admin:articles_entity_change", args=[entity.pk])
-    response = admin_client.post(url, _entity_form_data(entity, [own], **{"aliases-0-DELETE": "on"}))
+
+    def post(**overrides):
+        return admin_client.post(url, _entity_form_data(entity, [own], **overrides))
+
+    return entity, own, post
+
+
+@pytest.mark.django_db
+def test_the_entity_own_name_alias_cannot_be_removed(own_alias_post):
+    entity, own, post = own_alias_post
+    response = post(**{"aliases-0-DELETE": "on"})
     assert response.status_code == 200 and "own name" in response.content.decode()
     assert entity.aliases.filter(pk=own.pk).exists()
 
 
 @pytest.mark.django_db
-def test_renaming_the_own_name_alias_keeps_it_and_adds_the_new_spelling(admin_client, entity_service, stub_enrichment):
-    entity = _entity("بوتين")
-    own = EntityAlias.objects.create(entity=entity, name=entity.name, key=entity.key)
-    url = reverse("admin:articles_entity_change", args=[entity.pk])
-    response = admin_client.post(url, _entity_form_data(entity, [own], **{"aliases-0-name": "بوتن"}))
+def test_renaming_the_own_name_alias_keeps_it_and_adds_the_new_spelling(own_alias_post):
+    entity, own, post = own_alias_post
+    response = post(**{"aliases-0-name": "بوتن"})
     assert response.status_code == 302
     assert entity.aliases.filter(pk=own.pk).exists()
     assert entity.aliases.filter(name="بوتن").exists()
