@@ -476,6 +476,8 @@ class IngestRunAdmin(admin.ModelAdmin):
         "duplicate_count",
         "rejected_count",
         "error_list",
+        "warning_count",
+        "warning_list",
         "failure_reason",
         "created_by",
         "started_at",
@@ -506,6 +508,15 @@ class IngestRunAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("rejected records"))
     def error_list(self, obj: IngestRun) -> str:
-        if not obj.errors:
-            return "—"
-        return format_html("<ul>{}</ul>", format_html_join("", '<li dir="auto">{}</li>', ((e,) for e in obj.errors)))
+        return _message_list(obj.errors)
+
+    @admin.display(description=_("records stored with a warning"))
+    def warning_list(self, obj: IngestRun) -> str:
+        return _message_list(obj.warnings)
+
+
+def _message_list(messages: list[str]) -> str:
+    """The run's "line N: ..." messages as an escaped list, or a dash."""
+    if not messages:
+        return "—"
+    return format_html("<ul>{}</ul>", format_html_join("", '<li dir="auto">{}</li>', ((m,) for m in messages)))

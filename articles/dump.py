@@ -13,7 +13,7 @@ import gzip
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
@@ -39,6 +39,9 @@ class Clipping:
     line: int = 0
     url: str = ""
     category: str = ""
+    # Problems that did not cost the record (an unreadable date, a repaired encoding, ...): the ingest
+    # run lists each with this record's line number so an editor can check it.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def body(self) -> str:

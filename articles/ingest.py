@@ -146,6 +146,13 @@ def _note_error(run: IngestRun, error: RecordError | str) -> None:
         run.errors.append(str(error))
 
 
+def run_warning_note(run: IngestRun, *, line: int, message: str) -> None:
+    """Record a problem that did not cost the record ("line N: message"); the count stays exact past the cap."""
+    run.warning_count += 1
+    if len(run.warnings) < MAX_STORED_ERRORS:
+        run.warnings.append(f"line {line}: {message}")
+
+
 @dataclass
 class _PendingBatch:
     clippings: list[Clipping]
@@ -168,7 +175,9 @@ def ingest_items(
 
     def store(batch: _PendingBatch) -> None:
         _batch_store(batch, run=run, sources=sources)
-        run.save(update_fields=["created_count", "duplicate_count", "rejected_count", "errors"])
+        run.save(
+            update_fields=["created_count", "duplicate_count", "rejected_count", "errors", "warning_count", "warnings"]
+        )
         if progress:
             progress(batch.size)
 
@@ -201,6 +210,8 @@ def _batch_prepare(batch: list[ParseItem], *, run: IngestRun) -> list[Clipping]:
         if isinstance(item, RecordError):
             _note_error(run, item)
         else:
+            for message in item.warnings:
+                run_warning_note(run, line=item.line, message=message)
             clippings.append((item, fingerprint_compute(item.title, item.body)))
     # Skip enrichment work for known duplicates; the constraint still decides at insert time.
     fingerprints = [fp for _, fp in clippings]

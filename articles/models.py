@@ -70,6 +70,9 @@ class IngestRun(models.Model):
     duplicate_count = models.PositiveIntegerField(_("duplicates"), default=0)
     rejected_count = models.PositiveIntegerField(_("rejected"), default=0)
     errors = models.JSONField(_("errors"), default=list, blank=True)
+    # Records stored despite a problem an editor may want to check ("line N: ..."); capped like errors.
+    warning_count = models.PositiveIntegerField(_("warnings"), default=0)
+    warnings = models.JSONField(_("warnings"), default=list, blank=True)
     failure_reason = models.TextField(_("failure reason"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("by")

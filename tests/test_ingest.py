@@ -183,3 +183,18 @@ def test_jsonl_ingest_and_stdin(plain, monkeypatch, capsys):
 def test_parallel_workers_give_the_same_result(plain):
     run = ingest_stream(io.BufferedReader(io.BytesIO(dump_of(*range(120)))), name="x.txt", workers=2)
     assert run.created_count == 120 and run.status == IngestRun.Status.SUCCEEDED
+
+
+@pytest.mark.django_db
+def test_parser_warnings_are_listed_on_the_run_and_cost_no_record(plain):
+    from articles.dump import Clipping
+    from articles.ingest import ingest_items
+
+    items = [
+        Clipping(title="عنوان 1", paragraphs=["فقرة 1"], source="وكالة", line=1, warnings=["date unreadable"]),
+        Clipping(title="عنوان 2", paragraphs=["فقرة 2"], source="وكالة", line=9),
+    ]
+    run = ingest_items(items, run=IngestRun.objects.create(file_name="w"), workers=0)
+    run.refresh_from_db()
+    assert (run.created_count, run.warning_count) == (2, 1)
+    assert run.warnings == ["line 1: date unreadable"]
