@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from articles import selectors
 from articles.models import Entity
-from articles.views import search_params
+from articles.search_links import search_params
 
 PER_PAGE = 20
 MAX_PAGE = 10_000

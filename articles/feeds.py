@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from articles import selectors
 from articles.models import Article, Entity, Source, Topic
 from articles.search.highlight import snippet
-from articles.views import search_params
+from articles.search_links import search_params
 
 FEED_ITEMS = 30
 

@@ -23,6 +23,8 @@ SORT_RELEVANCE, SORT_NEWEST, SORT_OLDEST = "relevance", "newest", "oldest"
 SORT_CHOICES = [(SORT_RELEVANCE, _("Relevance")), (SORT_NEWEST, _("Newest first")), (SORT_OLDEST, _("Oldest first"))]
 # Parameters of the date facet: the histogram ignores them so its bars can widen the range again.
 DATE_PARAMS = ("date_from", "date_to", "year", "month")
+# The topic filter's value for "no topic" (a slug no Topic can have: slugs of topics are words).
+UNCLASSIFIED = "none"
 
 
 class ArticleFilterForm(forms.Form):
@@ -38,8 +40,15 @@ class ArticleFilterForm(forms.Form):
 
 class ArticleFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+    # topic=none selects the unclassified articles, so the topic facet's counts add up to the total.
     topic = django_filters.ModelMultipleChoiceFilter(
-        field_name="topic__slug", to_field_name="slug", queryset=Topic.objects.all(), distinct=False, label=_("Topic")
+        field_name="topic__slug",
+        to_field_name="slug",
+        queryset=Topic.objects.all(),
+        distinct=False,
+        label=_("Topic"),
+        null_label=_("Unclassified"),
+        null_value=UNCLASSIFIED,
     )
     source = django_filters.ModelMultipleChoiceFilter(
         field_name="source__slug",

@@ -37,6 +37,26 @@ class CappedPage:
     def num_pages(self) -> int:
         return max(1, -(-self.count // self.per_page))
 
+    def page_numbers(self, *, around: int = 2, ends: int = 1) -> list[int | None]:
+        """Page numbers to link: the first and last ``ends`` pages and ``around`` on each side of the
+        current one, ``None`` where pages are left out (an ellipsis), like Django's
+        ``Paginator.get_elided_page_range``. Above the count cap the last number is the cap's page
+        (the count is not known beyond it)."""
+        last = self.num_pages
+        shown = {
+            n
+            for n in (*range(1, ends + 1), *range(self.number - around, self.number + around + 1),
+                      *range(last - ends + 1, last + 1))
+            if 1 <= n <= last
+        }
+        numbers: list[int | None] = []
+        for n in sorted(shown):
+            if numbers and n - numbers[-1] > 1:
+                # A gap of one page is shown as that page rather than an ellipsis.
+                numbers.append(n - 1 if n - numbers[-1] == 2 else None)
+            numbers.append(n)
+        return numbers
+
 
 def capped_count(queryset: QuerySet, cap: int | None = None) -> tuple[int, bool]:
     """Count at most ``cap + 1`` rows: exact below the cap, (cap, True) above it."""

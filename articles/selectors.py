@@ -12,12 +12,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import CharField, Count, F, Max, QuerySet
 from django.db.models.functions import Cast, Substr, TruncMonth
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
-from articles.filters import DATE_PARAMS, SORT_NEWEST, SORT_OLDEST, SORT_RELEVANCE, ArticleFilter
+from articles.filters import DATE_PARAMS, SORT_NEWEST, SORT_OLDEST, SORT_RELEVANCE, UNCLASSIFIED, ArticleFilter
 from articles.models import Article, Entity, EntityAlias, Mention, Source, Topic
 from articles.pagination import CappedPage, capped_count
 from articles.search import search_planned, search_ranked_ids
@@ -153,14 +154,20 @@ def facet_counts(*, filterset: ArticleFilter, cap: int) -> dict[str, list[FacetV
     """Topic, source and entity counts over the filtered set, topic and source each without its own
     filter (OR multi-select); entities over the whole filtered set (selected entities AND together)."""
     english = (get_language() or "ar").startswith("en")
+    unclassified = gettext("Unclassified")
     sql, params = _sample_sql(filterset.queryset_excluding("topic"), cap, f_topic=F("topic_id"))
+    # LEFT JOIN: the articles without a topic are a value of their own ("unclassified"), so the
+    # facet's counts add up to the result count.
     topics = [
-        FacetValue(slug=slug, name=name_en if english else name_ar, count=n)
+        FacetValue(slug=slug or UNCLASSIFIED, name=(name_en if english else name_ar) or unclassified, count=n)
         for slug, name_ar, name_en, n in _rows(
-            f"SELECT t.slug, t.name_ar, t.name_en, COUNT(*) FROM ({sql}) s JOIN {TOPIC} t ON t.id = s.f_topic "  # noqa: S608
+            f"SELECT t.slug, t.name_ar, t.name_en, COUNT(*) FROM ({sql}) s LEFT JOIN {TOPIC} t ON t.id = s.f_topic "  # noqa: S608
             "GROUP BY t.slug, t.name_ar, t.name_en ORDER BY 4 DESC, 1",
             params,
         )
+    ]
+    chosen_topics = [
+        (UNCLASSIFIED, unclassified) if t == UNCLASSIFIED else (t.slug, t.name) for t in filterset.selected("topic")
     ]
     chosen_sources = filterset.selected("source")
     sql, params = _sample_sql(filterset.queryset_excluding("source"), cap, f_source=F("source_id"))
@@ -186,7 +193,7 @@ def facet_counts(*, filterset: ArticleFilter, cap: int) -> dict[str, list[FacetV
         )
     ]
     return {
-        "topic": _with_selected(topics, [(t.slug, t.name) for t in filterset.selected("topic")]),
+        "topic": _with_selected(topics, chosen_topics),
         "source": _with_selected(sources, [(s.slug, s.name) for s in chosen_sources]),
         "entity": _with_selected(entities, [(e.slug, e.name) for e in chosen_entities]),
     }
@@ -203,19 +210,11 @@ def _with_selected(values: list[FacetValue], chosen: list[tuple[str, str]]) -> l
 
 def date_histogram(queryset: QuerySet, *, cap: int) -> Histogram:
     """Counts by month (over at most ``cap`` rows), folded into years beyond HISTOGRAM_MAX_MONTHS."""
-    # SQLite stores dates as ISO text: group by "YYYY-MM" there (TruncMonth is a Python function
-    # called once per row on SQLite); PostgreSQL truncates natively.
-    month_of = (
-        Substr(Cast("published_on", CharField()), 1, 7) if connection.vendor == "sqlite" else TruncMonth("published_on")
-    )
-    sql, params = _sample_sql(queryset.filter(published_on__isnull=False), cap, f_month=month_of)
+    sql, params = _sample_sql(queryset.filter(published_on__isnull=False), cap, f_month=_month_key())
     rows = _rows(f"SELECT s.f_month, COUNT(*) FROM ({sql}) s GROUP BY s.f_month", params)  # noqa: S608
     months: dict[dt.date, int] = {}
     for month, n in rows:
-        if isinstance(month, str):
-            month = dt.date(int(month[:4]), int(month[5:7]), 1)
-        elif isinstance(month, dt.datetime):
-            month = month.date()
+        month = _month_date(month)
         months[month] = months.get(month, 0) + n
     if not months:
         return Histogram(unit="month")
@@ -243,6 +242,48 @@ def date_histogram(queryset: QuerySet, *, cap: int) -> Histogram:
     for bar in histogram.bars:
         bar.percent = round(100 * bar.count / top) if bar.count else 0
     return histogram
+
+
+def _month_key():
+    # SQLite stores dates as ISO text: group by "YYYY-MM" there (TruncMonth is a Python function
+    # called once per row on SQLite); PostgreSQL truncates natively.
+    if connection.vendor == "sqlite":
+        return Substr(Cast("published_on", CharField()), 1, 7)
+    return TruncMonth("published_on")
+
+
+def _month_date(month) -> dt.date:
+    if isinstance(month, str):
+        return dt.date(int(month[:4]), int(month[5:7]), 1)
+    return month.date() if isinstance(month, dt.datetime) else month
+
+
+# The archive's articles per month change only with ingest: recounting them (a scan of the table)
+# for every share-mode histogram would cost more than the search itself.
+TOTALS_CACHE_SECONDS = 600
+
+
+def archive_period_totals() -> dict[str, int]:
+    """All dated articles per month ("2024-05") and per year ("2024"), cached TOTALS_CACHE_SECONDS.
+
+    The denominators of the histogram's share mode.
+    """
+    totals = cache.get("archive_period_totals")
+    if totals is None:
+        totals = {}
+        rows = (
+            Article.objects.filter(published_on__isnull=False)
+            .annotate(f_month=_month_key())
+            .values("f_month")
+            .annotate(n=Count("pk"))
+            .values_list("f_month", "n")
+        )
+        for month, n in rows:
+            month = _month_date(month)
+            totals[f"{month.year}-{month.month:02d}"] = totals.get(f"{month.year}-{month.month:02d}", 0) + n
+            totals[str(month.year)] = totals.get(str(month.year), 0) + n
+        cache.set("archive_period_totals", totals, TOTALS_CACHE_SECONDS)
+    return totals
 
 
 def article_ids_for_export(*, data, limit: int) -> tuple[ArticleFilter, list[int]]:
@@ -287,14 +328,32 @@ def entity_histogram(*, entity: Entity, cap: int | None = None) -> Histogram:
     )
 
 
+def source_histogram(*, source: Source, cap: int | None = None) -> Histogram:
+    """The source's articles per month or year (over at most ``cap`` of them)."""
+    cap = settings.SEARCH_COUNT_CAP if cap is None else cap
+    return date_histogram(Article.objects.filter(source=source), cap=cap)
+
+
+def topic_histogram(*, topic: Topic, cap: int | None = None) -> Histogram:
+    """The topic's articles per month or year (over at most ``cap`` of them)."""
+    cap = settings.SEARCH_COUNT_CAP if cap is None else cap
+    return date_histogram(Article.objects.filter(topic=topic), cap=cap)
+
+
 def entity_cooccurrence(*, entity: Entity, limit: int = 15) -> list[FacetValue]:
-    """Entities mentioned in the same articles (over the entity's newest COOCCURRENCE_SAMPLE)."""
-    sql, params = _sample_sql(entity_articles(entity=entity), COOCCURRENCE_SAMPLE, f_id=F("pk"))
+    """Entities mentioned in the same articles (over a sample of COOCCURRENCE_SAMPLE of them)."""
+    return entities_top(queryset=entity_articles(entity=entity), limit=limit, exclude=entity)
+
+
+def entities_top(*, queryset: QuerySet, limit: int = 15, exclude: Entity | None = None) -> list[FacetValue]:
+    """The entities mentioned in the most articles of ``queryset`` (counted over a sample of at most
+    COOCCURRENCE_SAMPLE of them), most articles first; ``exclude`` leaves one entity out."""
+    sql, params = _sample_sql(queryset, COOCCURRENCE_SAMPLE, f_id=F("pk"))
     rows = _rows(
         f"SELECT e.slug, e.name, e.kind, COUNT(DISTINCT m.article_id) FROM ({sql}) s "  # noqa: S608
         f"JOIN {MENTION} m ON m.article_id = s.f_id JOIN {ENTITY} e ON e.id = m.entity_id "
         "WHERE m.entity_id <> %s GROUP BY e.slug, e.name, e.kind ORDER BY 4 DESC, 2 LIMIT %s",
-        [*params, entity.pk, limit],
+        [*params, exclude.pk if exclude else 0, limit],
     )
     return [FacetValue(slug=slug, name=name, count=n, kind=kind) for slug, name, kind, n in rows]
 

@@ -11,44 +11,20 @@ from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpRespo
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from articles import selectors
+from articles import browsing, selectors
+from articles.charts import MODE_COUNT, MODE_SHARE, histogram_chart, sparkline
 from articles.filters import DATE_PARAMS, SORT_CHOICES
 from articles.models import Article, Entity, Source, Topic
 from articles.pagination import capped_page, page_parse
+from articles.search_links import FILTER_PARAMS, date_range_selected, filter_chips, search_params, url_with
 
 PER_PAGE = 20
 ENTITY_INDEX_PER_PAGE = 50
-# Parameters a search URL carries (feeds and exports reuse them).
-SEARCH_PARAMS = ("q", "topic", "source", "entity", "kind", "date_from", "date_to", "year", "month", "sort")
 
 
 def _listing(request: HttpRequest, queryset, template: str, **context) -> HttpResponse:
     page = capped_page(queryset, page=page_parse(request.GET.get("page")), per_page=PER_PAGE)
     return render(request, template, {"page": page, **context})
-
-
-def search_params(data: QueryDict) -> QueryDict:
-    """Only the search parameters of a query string (no page, no junk)."""
-    params = QueryDict(mutable=True)
-    for key in SEARCH_PARAMS:
-        values = [v for v in data.getlist(key) if v != ""]
-        if values:
-            params.setlist(key, values)
-    return params
-
-
-def _url_with(params: QueryDict, *, drop: tuple[str, ...] = (), toggle: tuple[str, str] | None = None, **set_) -> str:
-    """The search URL for ``params`` with some keys dropped, one value toggled and some set."""
-    new = params.copy()
-    for key in drop:
-        new.pop(key, None)
-    if toggle:
-        key, value = toggle
-        values = new.getlist(key)
-        new.setlist(key, [v for v in values if v != value] if value in values else [*values, value])
-    for key, value in set_.items():
-        new[key] = value
-    return f"{reverse('search')}?{new.urlencode()}" if new else reverse("search")
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -60,12 +36,17 @@ def search(request: HttpRequest) -> HttpResponse:
     params = search_params(request.GET)
     for name, values in result.facets.items():
         for value in values:
-            value.url = _url_with(params, drop=("page",), toggle=(name, value.slug))
+            value.url = url_with(params, drop=("page",), toggle=(name, value.slug))
+    chart = None
+    hist_mode = MODE_SHARE if params.get("hist") == MODE_SHARE else MODE_COUNT
     if result.histogram:
-        for bar in result.histogram.bars:
-            bar.url = _url_with(
-                params, drop=DATE_PARAMS, date_from=bar.date_from.isoformat(), date_to=bar.date_to.isoformat()
-            )
+        chart = _chart(
+            result.histogram,
+            params,
+            mode=hist_mode,
+            totals=selectors.archive_period_totals() if hist_mode == MODE_SHARE else None,
+            selected=date_range_selected(result.filterset),
+        )
     has_dates = any(params.get(key) for key in DATE_PARAMS)
     return render(
         request,
@@ -79,7 +60,12 @@ def search(request: HttpRequest) -> HttpResponse:
             "sort_choices": SORT_CHOICES,
             # A new query keeps the chosen facets.
             "hidden": [(key, value) for key in ("topic", "source", "entity", "kind") for value in params.getlist(key)],
-            "clear_dates_url": _url_with(params, drop=DATE_PARAMS) if has_dates else "",
+            "clear_dates_url": url_with(params, drop=DATE_PARAMS) if has_dates else "",
+            "chips": filter_chips(filterset=result.filterset, params=params),
+            "clear_filters_url": url_with(params, drop=FILTER_PARAMS),
+            "chart": chart,
+            "hist_count_url": url_with(params, drop=("hist",)),
+            "hist_share_url": url_with(params, hist=MODE_SHARE),
             "feed_url": f"{reverse('search_feed')}?{params.urlencode()}",
             "csv_url": f"{reverse('search_export_csv')}?{params.urlencode()}",
             "json_url": f"{reverse('search_export_json')}?{params.urlencode()}",
@@ -100,14 +86,70 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _chart(histogram, params: QueryDict, **options):
+    """The SVG chart of ``histogram`` whose bars narrow the search ``params`` to their period."""
+    for bar in histogram.bars:
+        bar.url = url_with(
+            params, drop=(*DATE_PARAMS, "page"), date_from=bar.date_from.isoformat(), date_to=bar.date_to.isoformat()
+        )
+    return histogram_chart(histogram.bars, unit=histogram.unit, **options)
+
+
+def _index(request: HttpRequest, rows, template: str) -> HttpResponse:
+    for row in rows:
+        row.sparkline = sparkline(row.months)
+    return render(request, template, {"rows": rows})
+
+
+def source_index(request: HttpRequest) -> HttpResponse:
+    return _index(request, browsing.sources_overview(), "articles/source_index.html")
+
+
+def topic_index(request: HttpRequest) -> HttpResponse:
+    return _index(request, browsing.topics_overview(), "articles/topic_index.html")
+
+
+def _browse_page(request: HttpRequest, *, articles, histogram, facet: str, obj, template: str) -> HttpResponse:
+    """A source or topic page: its histogram, top entities and newest articles."""
+    params = QueryDict(mutable=True)
+    params[facet] = obj.slug
+    top = selectors.entities_top(queryset=articles)
+    for value in top:
+        value.url = reverse("entity_detail", args=[value.slug])
+        value.search_url = url_with(params, toggle=("entity", value.slug))
+    return _listing(
+        request,
+        articles,
+        template,
+        **{facet: obj},
+        chart=_chart(histogram, params),
+        top_entities=top,
+        search_url=url_with(params),
+    )
+
+
 def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
     source = get_object_or_404(Source, slug=slug)
-    return _listing(request, selectors.source_articles(source=source), "articles/source_detail.html", source=source)
+    return _browse_page(
+        request,
+        articles=selectors.source_articles(source=source),
+        histogram=selectors.source_histogram(source=source),
+        facet="source",
+        obj=source,
+        template="articles/source_detail.html",
+    )
 
 
 def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     topic = get_object_or_404(Topic, slug=slug)
-    return _listing(request, selectors.topic_articles(topic=topic), "articles/topic_detail.html", topic=topic)
+    return _browse_page(
+        request,
+        articles=selectors.topic_articles(topic=topic),
+        histogram=selectors.topic_histogram(topic=topic),
+        facet="topic",
+        obj=topic,
+        template="articles/topic_detail.html",
+    )
 
 
 def entity_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -116,13 +158,12 @@ def entity_detail(request: HttpRequest, slug: str) -> HttpResponse:
     histogram = selectors.entity_histogram(entity=entity)
     params = QueryDict(mutable=True)
     params["entity"] = entity.slug
-    for bar in histogram.bars:
-        bar.url = _url_with(params, date_from=bar.date_from.isoformat(), date_to=bar.date_to.isoformat())
+    chart = _chart(histogram, params)
     hit = selectors.entity_hits([entity])[0]
     cooccurring = selectors.entity_cooccurrence(entity=entity)
     for value in cooccurring:
         value.url = reverse("entity_detail", args=[value.slug])
-        value.search_url = _url_with(params, toggle=("entity", value.slug))
+        value.search_url = url_with(params, toggle=("entity", value.slug))
     return _listing(
         request,
         articles,
@@ -130,9 +171,9 @@ def entity_detail(request: HttpRequest, slug: str) -> HttpResponse:
         entity=entity,
         aliases=hit.aliases,
         article_count=hit.article_count,
-        histogram=histogram,
+        chart=chart,
         cooccurring=cooccurring,
-        search_url=_url_with(params),
+        search_url=url_with(params),
     )
 
 

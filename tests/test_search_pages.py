@@ -53,8 +53,8 @@ def test_entities_narrow_together(client, world):
 
 def test_histogram_bars_link_to_narrower_ranges(client, world):
     html = client.get(reverse("search"), {"q": "بوتين"}).content.decode()
-    bars = re.findall(r'<a href="([^"]+)" style="height: (\d+)%"', html)
-    assert [b[1] for b in bars] == ["100", "0", "100"]  # 2024-01, 2024-02 (empty), 2024-03
+    bars = re.findall(r'<a href="([^"]+)" role="listitem".*?<rect class="fill"[^>]* height="([\d.]+)"', html, re.S)
+    assert [b[1] for b in bars] == ["100.0", "0", "100.0"]  # 2024-01, 2024-02 (empty), 2024-03
     url = bars[2][0].replace("&amp;", "&")
     assert "date_from=2024-03-01" in url and "date_to=2024-03-31" in url
     narrowed = client.get(url).content.decode()
@@ -176,8 +176,8 @@ def test_query_count_does_not_grow_with_the_page(client, world, name, params):
         ("/search/", 10),
         ("/entities/", 4),
         ("/entities/putin/", 9),
-        ("/sources/marib/", 4),
-        ("/topics/economy/", 4),
+        ("/sources/marib/", 6),
+        ("/topics/economy/", 6),
         ("/api/articles/?q=بوتين", 12),
     ],
 )
