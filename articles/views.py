@@ -7,8 +7,9 @@ import json
 from collections.abc import Iterator
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.templatetags.static import static
 from django.urls import reverse
 
 from articles import browsing, selectors
@@ -25,6 +26,11 @@ ENTITY_INDEX_PER_PAGE = 50
 def _listing(request: HttpRequest, queryset, template: str, **context) -> HttpResponse:
     page = capped_page(queryset, page=page_parse(request.GET.get("page")), per_page=PER_PAGE)
     return render(request, template, {"page": page, **context})
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    # Resolved per request: the hashed static name exists only after collectstatic.
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
 
 
 def home(request: HttpRequest) -> HttpResponse:
