@@ -4,6 +4,13 @@ Dump format (see ../shared/data/README.md): a title line, an optional date line
 (``تاريخ النشر: ...``), body paragraphs one a line, a source line ``المصدر: NAME``, and between
 articles a separator ``إقرأ أيضاً:``. Both readers stream: memory stays flat on large files.
 Bad records are reported with their line number and skipped; the records around them come through.
+
+Text is kept **as published** (:func:`articles.text.clean`: NFC, spoofing bidi controls removed): inner
+spaces, line breaks of a JSON title, tatweel and every character stay. Only the structure lines (date,
+source, separator) are matched after invisible marks are removed, and a source name is stored without
+them (it is a label, not text). A date that cannot be read costs the record its date, never the record:
+it is stored undated with a warning. Double-encoded UTF-8 (mojibake) is repaired when the repair is
+certain (with a warning), otherwise the record is rejected naming the problem (:mod:`articles.mojibake`).
 """
 
 from __future__ import annotations
@@ -18,7 +25,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from articles.dates import DateParseError, parse_date
-from articles.text import clean, collapse_spaces, normalize
+from articles.mojibake import MojibakeError, mojibake_repair
+from articles.text import clean, collapse_spaces, normalize, strip_invisible
 
 # Matched on normalised text, so hamza, tanween and ى/ي variants all match.
 _SEPARATOR_RE = re.compile(r"^\W*اقرا\s+ايضا\W*$")
@@ -64,8 +72,27 @@ class NotUtf8Error(ValueError):
     """The input is not UTF-8 text (a Windows-1256 export, or a binary file)."""
 
 
+def _utf16(head: bytes) -> str | None:
+    """'UTF-16LE'/'UTF-16BE' when the bytes are UTF-16 text (a BOM, or a NUL beside most ASCII bytes)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16LE" if head.startswith(b"\xff\xfe") else "UTF-16BE"
+    sample = head[:4096]
+    even, odd = sample[0::2], sample[1::2]
+    # Arabic in UTF-16 is 0x06xx: one byte of each pair is 0x06; Latin text has a NUL byte instead.
+    for name, high in (("UTF-16LE", odd), ("UTF-16BE", even)):
+        if len(high) > 8 and sum(b in (0, 6) for b in high) > 0.8 * len(high):
+            return name
+    return None
+
+
 def check_utf8(head: bytes) -> None:
     """Refuse binary and non-UTF-8 input before anything is stored, with a message a person can act on."""
+    if utf16 := _utf16(head):
+        # With a BOM, iconv's plain UTF-16 reads the byte order from it and drops it.
+        source = "UTF-16" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else utf16
+        raise NotUtf8Error(
+            f"the file is {utf16} text, not UTF-8: convert it first, e.g. iconv -f {source} -t UTF-8 FILE > FILE.txt"
+        )
     if b"\x00" in head:
         raise NotUtf8Error("this is a binary file, not a UTF-8 text dump")
     try:
@@ -100,7 +127,7 @@ def _is_separator(line: str) -> bool:
 
 
 def _source_name(line: str) -> str | None:
-    m = _SOURCE_LINE_RE.match(line)
+    m = _SOURCE_LINE_RE.match(strip_invisible(line))
     if not m:
         return None
     name = collapse_spaces(m["value"])
@@ -113,26 +140,60 @@ class _Record:
     def __init__(self, line: int) -> None:
         self.line = line
         self.lines: list[str] = []
+        self.numbers: list[int] = []
         self.bad_line: int | None = None
+
+
+def _date_read(raw: str, line: int, warnings: list[str]) -> dt.date | None:
+    """The date of a date line or field; unreadable: None and a warning naming the line (never a rejection)."""
+    try:
+        return parse_date(raw)
+    except DateParseError as exc:
+        warnings.append(f"date on line {line} could not be read ({exc}); stored without a date")
+        return None
+
+
+def _repaired(fields: dict[str, str], line: int) -> tuple[dict[str, str], list[str]] | RecordError:
+    """The fields with certain mojibake repairs applied and a warning each, or the error for the record."""
+    out, notes = {}, []
+    for name, value in fields.items():
+        try:
+            out[name], note = mojibake_repair(value)
+        except MojibakeError as exc:
+            return RecordError(line, f"{exc} in the {name}; record rejected")
+        if note:
+            notes.append(f"{name}: {note}")
+    return out, notes
 
 
 def _finish(rec: _Record, source: str | None) -> ParseItem:
     if rec.bad_line is not None:
         return RecordError(rec.bad_line, "not valid UTF-8; record skipped")
     if source is None:
+        # A garbled record has no readable source line: say so instead of "no source line".
+        garbled = _repaired({"text": "\n".join(rec.lines)}, rec.line)
+        if isinstance(garbled, RecordError) or garbled[1]:
+            return RecordError(rec.line, "garbled text (double-encoded UTF-8, mojibake): no readable source line")
         return RecordError(rec.line, "record has no source line (المصدر: ...)")
     title, rest = rec.lines[0], rec.lines[1:]
     published_on = None
-    if rest and (m := _DATE_LINE_RE.match(rest[0])):
-        try:
-            published_on = parse_date(m["value"])
-        except DateParseError as exc:
-            return RecordError(rec.line + 1, str(exc))
+    warnings: list[str] = []
+    if rest and (m := _DATE_LINE_RE.match(strip_invisible(rest[0]))):
+        published_on = _date_read(m["value"], rec.numbers[1], warnings)
         rest = rest[1:]
     if not rest:
         return RecordError(rec.line, "record has no body text")
+    fixed = _repaired({"title": title, "body": "\n".join(rest), "source": source}, rec.line)
+    if isinstance(fixed, RecordError):
+        return fixed
+    fields, notes = fixed
     return Clipping(
-        title=collapse_spaces(title), paragraphs=rest, source=source, published_on=published_on, line=rec.line
+        title=fields["title"],
+        paragraphs=fields["body"].split("\n"),
+        source=fields["source"],
+        published_on=published_on,
+        line=rec.line,
+        warnings=warnings + notes,
     )
 
 
@@ -161,6 +222,7 @@ def parse_dump(stream: BinaryIO) -> Iterator[ParseItem]:
         if rec is None:
             rec = _Record(number)
         rec.lines.append(line)
+        rec.numbers.append(number)
     if rec is not None:
         yield _finish(rec, None)
 
@@ -178,26 +240,33 @@ def _json_record(obj: object, number: int) -> ParseItem:
         if not isinstance(value, str) or not value.strip():
             return RecordError(number, f"missing or empty field {name!r}")
     published_on = None
+    warnings: list[str] = []
     if raw_date := obj.get("date"):
-        if not isinstance(raw_date, str):
-            return RecordError(number, "field 'date' must be an ISO-8601 string")
-        try:
-            published_on = dt.date.fromisoformat(raw_date[:10])
-        except ValueError:
-            return RecordError(number, f"field 'date' is not ISO-8601: {raw_date!r}")
+        if isinstance(raw_date, str):
+            published_on = _date_read(raw_date, number, warnings)
+        else:
+            warnings.append(f"date on line {number} is not a string ({raw_date!r}); stored without a date")
     url = obj.get("url") or ""
     category = obj.get("category") or ""
     if not isinstance(url, str) or not isinstance(category, str):
         return RecordError(number, "fields 'url' and 'category' must be strings")
-    paragraphs = [p for p in (clean(x).strip() for x in text.splitlines()) if p]
+    # As published: NFC, line breaks and inner spaces kept; only the ends of the whole field are trimmed.
+    fixed = _repaired(
+        {"title": clean(title).strip(), "body": clean(text).replace("\r\n", "\n").strip(), "source": source},
+        number,
+    )
+    if isinstance(fixed, RecordError):
+        return fixed
+    fields, notes = fixed
     return Clipping(
-        title=collapse_spaces(clean(title)),
-        paragraphs=paragraphs,
-        source=collapse_spaces(clean(source)),
+        title=fields["title"],
+        paragraphs=fields["body"].split("\n"),
+        source=collapse_spaces(strip_invisible(clean(fields["source"]))),
         published_on=published_on,
         line=number,
         url=url.strip(),
         category=category.strip(),
+        warnings=warnings + notes,
     )
 
 

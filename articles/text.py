@@ -1,7 +1,13 @@
-"""Arabic normalisation and tokenisation, built on camel-tools' offline utilities.
+"""Arabic text: the stored form of a clipping, and the normal forms its keys are built from.
 
-Pure module: no Django. Indexing and querying both go through :func:`search_key`, so a
-spelling variant typed by a reader meets the same key as the stored text.
+Pure module: no Django. Two layers, never mixed:
+
+* :func:`clean` gives the **stored** text: the input as published, in NFC, minus only the bidi
+  embedding/override/isolate controls (U+202A–202E, U+2066–2069) that can spoof a page. Nothing else
+  is folded: tatweel, superscripts, fractions, ligatures, double spaces and line breaks stay.
+* :func:`normalize` and :func:`key_normalize` give the **keys**. Indexing and querying both go through
+  :func:`search_key`, the fingerprint and the source/entity keys too, so a spelling variant typed by a
+  reader (or used by another outlet) meets the same key as the stored text.
 
 Only ``camel_tools.utils`` and ``camel_tools.tokenizers.word`` are imported here: camel-tools'
 data-backed modules (morphology, NER, ...) try to download data at import time.
@@ -16,51 +22,149 @@ from functools import lru_cache
 from camel_tools.tokenizers.word import simple_word_tokenize
 from camel_tools.utils.charmap import CharMapper
 from camel_tools.utils.dediac import dediac_ar
-from camel_tools.utils.normalize import (
-    normalize_alef_ar,
-    normalize_alef_maksura_ar,
-    normalize_teh_marbuta_ar,
-)
+from camel_tools.utils.normalize import normalize_alef_ar, normalize_alef_maksura_ar
 
-# Invisible marks that real dumps carry: bidi controls, zero-width joiners, BOM, soft hyphen.
-_INVISIBLE_RE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff\u00ad]")
+# Controls that reorder what follows them (LRE RLE PDF LRO RLO, LRI RLI FSI PDI): the only characters
+# removed from stored text, because a U+202E in a title reverses the rest of the page around it.
+SPOOF_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+_SPOOF_RE = re.compile(f"[{SPOOF_CONTROLS}]")
+# Every invisible format character real dumps carry: the above, LRM/RLM/ALM, zero-width (non-)joiner
+# and space, word joiner and invisible operators, combining grapheme joiner, BOM, soft hyphen. Kept in
+# stored text (a ZWNJ shapes a Persian name, an RLM places a full stop), removed from every key.
+_INVISIBLE_RE = re.compile(f"[{SPOOF_CONTROLS}\u200b-\u200f\u2060-\u2064\u061c\u034f\ufeff\u00ad\u180e]")
 _TATWEEL = "\u0640"
+# Compatibility characters folded in keys only: Arabic presentation forms A and B (ﻻ ﷲ ﷺ, isolated /
+# final letter shapes from PDF copy-paste), Latin ligatures and full-width forms. NFKC on the rest of the
+# text would also turn 10² into 102 and ½ into 1⁄2, so it is applied to these ranges alone.
+_COMPAT_RE = re.compile("[\ufb00-\ufb06\ufb50-\ufdff\ufe70-\ufefe\uff01-\uff5e]+")
+# Two ligatures without an NFKC decomposition, expanded as camel-tools' normalize_unicode does.
+_COMPAT_FIX = {"\ufdfc": "ريال", "\ufdfd": "بسم الله الرحمن الرحيم"}
+# Quranic annotation: honorific/small high signs (U+0610–061A), harakat beyond camel-tools' set
+# (U+0653–065F: madda above, hamza above/below left over after NFC, subscript alef, ...), small high
+# letters and pause/stop marks (U+06D6–06ED, ayah end U+06DD and rub el hizb U+06DE included), and the
+# extended Quranic marks (U+08D3–08FF). Removed like harakat. The small yeh/waw letters (U+06E6, 06E7,
+# 06E5) and the dagger alef U+0670 stand for letters that modern spelling writes out: see _quranic.
+_MARKS_RE = re.compile("[\u0610-\u061a\u0653-\u065f\u06d6-\u06e4\u06e8-\u06ed\u08d3-\u08ff]")
+# Quranic (Uthmani) spelling: the dagger alef is a long ā that modern spelling writes as ا (ٱلصَّٰبِرِينَ →
+# الصابرين, ٱلۡكِتَٰبُ → الكتاب, إِبۡرَٰهِـۧمَ → إبراهيم), except on ى (عَلَىٰ → على) and in the few words whose
+# modern spelling keeps it implicit (هٰذا, ذٰلك, لٰكن, الرحمٰن, إلٰه, هٰكذا, أولٰئك, هٰؤلاء).
+_QURANIC_CHARS = "\\w\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u08d3-\u08ff"
+_QURANIC_WORD_RE = re.compile(f"[{_QURANIC_CHARS}]*[\u0670\u06e5-\u06e7][{_QURANIC_CHARS}]*")
+_IMPLICIT_ALEF = frozenset(
+    ("هذا", "هذه", "هذان", "هذين", "ذلك", "ذلكم", "ذلكما", "لكن", "الرحمن", "رحمن", "اله", "الله", "لله",
+     "هكذا", "اولءك", "اولئك", "هءولاء", "هؤلاء", "طه", "السموات")
+)
+_HARAKAT_RE = re.compile("[\u064b-\u065f\u0610-\u061a\u06d6-\u06e4\u06e8-\u06ed\u08d3-\u08ff]")
+# Persian, Urdu, Kurdish and Pashto letter shapes that Persian-keyboard and Urdu-font text uses for Arabic
+# letters (Lucene's PersianNormalizer: ی ک ۀ ہ ے; Unicode's Arabic block for the rest). گ and چ stay:
+# they are different consonants, not another shape of ك or ج.
+_LETTERS = str.maketrans({
+    0x06CC: "ي", 0x06D0: "ي", 0x06CD: "ي", 0x06CE: "ي", 0x06D2: "ي", 0x06D3: "ئ", 0x0678: "ئ",
+    0x06A9: "ك", 0x06AA: "ك", 0x06AB: "ك",
+    0x06BE: "ه", 0x06C1: "ه", 0x06D5: "ه", 0x06C0: "ة", 0x06C2: "ة", 0x06C3: "ة",
+    0x0672: "ا", 0x0673: "ا", 0x0675: "ا", 0x0676: "ؤ", 0x0677: "ؤ",
+    0x06C4: "و", 0x06C5: "و", 0x06C6: "و", 0x06C7: "و", 0x06C8: "و", 0x06C9: "و", 0x06CB: "و",
+    0x067E: "ب", 0x06A4: "ف", 0x06A5: "ف",
+})
+_LETTERS_RE = re.compile("[" + "".join(chr(c) for c in _LETTERS) + "]")
 # Arabic-Indic (U+0660..) and Eastern Arabic-Indic / Persian (U+06F0..) digits to ASCII, and Arabic
 # punctuation that has a Latin twin (folding them makes tokenisation uniform).
 _FOLD = {**str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789"),
-         **str.maketrans({"،": ",", "؛": ";", "؟": "?", "٪": "%", "٫": ".", "٬": ","})}
+         **str.maketrans({"،": ",", "؛": ";", "؟": "?", "٪": "%", "٫": ".", "٬": ",", "۔": "."})}
 # str.translate is slow on long Arabic strings; most texts need it only for a few characters.
 _FOLD_RE = re.compile("[" + "".join(chr(c) for c in _FOLD) + "]")
 _SPACES_RE = re.compile(r"\s+")
 _WORD_RE = re.compile(r"\w+")
 
-_TRANSLIT = CharMapper.builtin_mapper("ar2safebw")
+# Hamza seats (key only): Egyptian مسئول/شئون and Levantine مسؤول/شؤون, أبناؤه/أبنائه/أبناءه, and the
+# Egyptian final ىء (شاطىء, مبادىء) for ئ all meet on a bare ء. Applied after ى → ي, so يء covers ىء.
+_HAMZA_SEATS = str.maketrans({"ئ": "ء", "ؤ": "ء"})
+_YEH_HAMZA_RE = re.compile("يء")
+# Compound names written joined or spaced (عبدالله / عبد الله, عبدالرحمن, ابوالغيط, نصرالله, نورالدين):
+# the key always has the spaced form, so a phrase search for either spelling finds both. Lexicon
+# evidence (articles/search/data/lexicon.tsv.gz): عبدالله 1,651, عبدالعزيز 1,594, نصرالله 207 joined
+# next to الله 6,977 spaced. ابن and بن are never split: every joined ابن/بن word in the lexicon is a
+# pronoun or another word (ابنه, ابنها, بناء, بنسبه), not a compound. ابو only before ال (ابواب, ابوابها
+# are "doors") and in ابوظبي, the one joined ابو-name in the lexicon (550 against ظبي 74).
+_COMPOUND_RE = re.compile(r"\b(عبد|ابو)(ال\w{2,})|\b(ابو)(ظبي)\b|\b(\w{2,}?)(الله|الدين)\b")
+# What stands before الله/الدين without forming a name: clitics alone (وبالله, فبالدين) and the article
+# or a و that belongs to the next word (الوالدين, للوالدين: "the parents").
+_NOT_A_NAME_RE = re.compile(r"^[وفبلكت]{1,3}$|^(?:ال|لل)|و$")
 
 
 def strip_invisible(text: str) -> str:
-    """Remove bidi/zero-width marks and the BOM (they break matching and parsing)."""
+    """Remove bidi controls, zero-width marks, the BOM and soft hyphens (they break matching and parsing)."""
     return _INVISIBLE_RE.sub("", text)
 
 
+def strip_spoofing(text: str) -> str:
+    """Remove only the bidi embedding/override/isolate controls (U+202A–202E, U+2066–2069)."""
+    return _SPOOF_RE.sub("", text)
+
+
 def clean(text: str) -> str:
-    """Light clean-up for display and storage: NFC, no invisible marks, folded digits kept as typed."""
-    return strip_invisible(unicodedata.normalize("NFKC", text)).replace(_TATWEEL, "")
+    """The stored form of a title, body or source name: the text as published, NFC, spoofing controls
+    removed (see the module docstring). Used by the dump parser and the admin alike."""
+    return strip_spoofing(unicodedata.normalize("NFC", text))
 
 
-def normalize(text: str) -> str:
+def _quranic(match: re.Match) -> str:
+    word = _HARAKAT_RE.sub("", match[0]).replace("\u06e6", "ي").replace("\u06e7", "ي")
+    word = re.sub("(?<!و)\u06e5", "و", word).replace("\u06e5", "")
+    bare = normalize_alef_ar(word.replace("\u0670", ""))
+    if any(bare[i:] in _IMPLICIT_ALEF for i in range(3)):
+        return word.replace("\u0670", "")
+    return re.sub("(?<=[ىي])\u0670", "", word).replace("\u0670", "ا")
+
+
+def _compat_fold(match: re.Match) -> str:
+    return "".join(_COMPAT_FIX.get(c) or unicodedata.normalize("NFKC", c) for c in match[0])
+
+
+def normalize(text: str, *, teh_marbuta: bool = True) -> str:
     """The orthographic normal form: the variants a reader may type all map to one spelling.
 
-    NFKC (folds presentation forms), invisible marks, diacritics and tatweel removed, alef/hamza
-    forms (أ إ آ ٱ) to ا, ى to ي, ة to ه, Arabic-Indic digits to ASCII, Latin lower-cased.
+    Invisible marks, diacritics, Quranic marks and tatweel removed; presentation forms folded (NFKC on
+    those ranges only); Persian/Urdu letter shapes to Arabic (ی→ي, ک→ك, ە ھ ہ→ه, ۀ ۃ→ة); alef forms
+    (أ إ آ ٱ) to ا, ى to ي, ة to ه (unless ``teh_marbuta=False``), Arabic-Indic digits to ASCII, Latin
+    lower-cased. Used by the NER features too, so it keeps a word's hamza seat: see :func:`key_normalize`.
     """
-    text = strip_invisible(unicodedata.normalize("NFKC", text))
-    text = dediac_ar(text).replace(_TATWEEL, "")
-    text = normalize_alef_ar(text)
-    text = normalize_alef_maksura_ar(text)
-    text = normalize_teh_marbuta_ar(text)
+    text = strip_invisible(text)
+    if _COMPAT_RE.search(text):
+        text = _COMPAT_RE.sub(_compat_fold, text)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if "\u0670" in text or "\u06e5" in text or "\u06e6" in text or "\u06e7" in text:
+        text = _QURANIC_WORD_RE.sub(_quranic, text)
+    text = dediac_ar(_MARKS_RE.sub("", text)).replace(_TATWEEL, "")
+    if _LETTERS_RE.search(text):
+        text = text.translate(_LETTERS)
+    text = normalize_alef_maksura_ar(normalize_alef_ar(text))
+    if teh_marbuta:
+        text = text.replace("ة", "ه")
     if _FOLD_RE.search(text):
         text = text.translate(_FOLD)
     return text.lower()
+
+
+def _compound_split(match: re.Match) -> str:
+    head, tail = (match[1], match[2]) if match[1] else (match[3], match[4]) if match[3] else (match[5], match[6])
+    if match[5] and _NOT_A_NAME_RE.search(head):
+        return match[0]
+    return f"{head} {tail}"
+
+
+def key_normalize(text: str, *, teh_marbuta: bool = True) -> str:
+    """The normal form of every key (search key, fingerprint, source and entity keys): :func:`normalize`
+    plus the hamza seats folded to ء and joined compound names split (عبدالله → عبد الله)."""
+    text = normalize(text, teh_marbuta=teh_marbuta)
+    if "ئ" in text or "ؤ" in text:
+        text = text.translate(_HAMZA_SEATS)
+    if "يء" in text:
+        text = _YEH_HAMZA_RE.sub("ء", text)
+    if "ال" in text or "ابوظ" in text:
+        text = _COMPOUND_RE.sub(_compound_split, text)
+    return text
 
 
 def tokenize(text: str) -> list[str]:
@@ -69,14 +173,25 @@ def tokenize(text: str) -> list[str]:
 
 
 def words(text: str) -> list[str]:
-    """Normalised word tokens, punctuation dropped: the unit of the search key."""
-    return _WORD_RE.findall(normalize(text))
+    """Key words, punctuation dropped: the unit of the search key."""
+    return _WORD_RE.findall(key_normalize(text))
+
+
+def spelled_words(text: str) -> list[str]:
+    """Key words with ة kept apart from ه: the stemmer needs to tell حماسة (a noun) from حماسه
+    (حماس + the pronoun ه). Fold with :func:`teh_fold` before comparing with key words."""
+    return _WORD_RE.findall(key_normalize(text, teh_marbuta=False))
+
+
+def teh_fold(word: str) -> str:
+    """ة → ه: a spelled word as it appears in a search key."""
+    return word.replace("ة", "ه")
 
 
 def search_key(text: str) -> str:
-    """The search key of a text: normalised words joined by single spaces.
+    """The search key of a text: key words joined by single spaces.
 
-    Indexing and querying must both use this function.
+    Indexing and querying must both use this function (or :func:`spelled_words` + :func:`teh_fold`).
     """
     return " ".join(words(text))
 
@@ -89,3 +204,6 @@ def collapse_spaces(text: str) -> str:
 def transliterate(text: str) -> str:
     """A Latin key for an Arabic name (safe Buckwalter), so aliases can be found in Latin letters."""
     return _TRANSLIT(normalize(text))
+
+
+_TRANSLIT = CharMapper.builtin_mapper("ar2safebw")

@@ -56,7 +56,8 @@ def test_separator_spellings(separator):
 def test_bom_crlf_blank_lines_and_direction_marks():
     text = "\ufeff" + ARTICLE.format(date="").replace("\n", "\r\n\r\n").replace("عنوان", "\u200fعنوان\u200e")
     (item,) = parse_text(text)
-    assert item.title == "عنوان الخبر"
+    # Stored as published: the marks stay in the text (only spoofing controls are removed), the BOM goes.
+    assert item.title == "\u200fعنوان\u200e الخبر"
     assert item.paragraphs == ["فقرة أولى من الخبر.", "فقرة ثانية."]
     assert item.source == "وكالة الأنباء"
 
@@ -104,11 +105,16 @@ def test_malformed_records_are_reported_with_line_and_neighbours_survive():
     text = good + sep + no_source + sep + good.replace("عنوان", "ثاني") + sep + no_body + sep + bad_date + sep + good
     items = parse_text(text)
     kinds = [type(i).__name__ for i in items]
-    assert kinds == ["Clipping", "RecordError", "Clipping", "RecordError", "RecordError", "Clipping"]
+    # An unreadable date costs the record its date, not the record (issue 11 §4).
+    assert kinds == ["Clipping", "RecordError", "Clipping", "RecordError", "Clipping", "Clipping"]
     errors = [i for i in items if isinstance(i, RecordError)]
     assert errors[0].line == 6 and "source" in errors[0].message
     assert errors[1].line == 14 and "body" in errors[1].message
-    assert errors[2].line == 18 and "date" in errors[2].message
+    undated = items[4]
+    assert undated.published_on is None and undated.line == 17
+    assert undated.warnings == [
+        "date on line 18 could not be read (unrecognised date: 'يوم ما'); stored without a date"
+    ]
     assert str(errors[0]).startswith("line 6:")
 
 
@@ -162,10 +168,12 @@ def test_jsonl_good_and_bad_lines(tmp_path):
         handle.write("\n".join(lines))
     items = list(parse_path(path))
     kinds = [type(i).__name__ for i in items]
-    assert kinds == ["Clipping", "RecordError", "RecordError", "RecordError", "RecordError", "Clipping"]
+    # The unreadable date ("yesterday") is a warning on a stored record, not a rejection.
+    assert kinds == ["Clipping", "RecordError", "RecordError", "Clipping", "RecordError", "Clipping"]
     assert items[0].paragraphs == ["نص.", "فقرة."] and items[0].published_on == dt.date(2020, 1, 2)
     assert [e.line for e in items[1:5]] == [2, 3, 4, 5]
-    assert "text" in items[2].message and "date" in items[3].message
+    assert "text" in items[2].message
+    assert items[3].published_on is None and "date on line 4 could not be read" in items[3].warnings[0]
     assert items[5].category == "sport" and items[5].line == 7
 
 

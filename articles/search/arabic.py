@@ -1,18 +1,25 @@
-"""Arabic light stemming for search: clitic prefixes, the article and common suffixes.
+"""Arabic light stemming for search: clitic prefixes, the article and suffixes, each on evidence.
 
-Pure module. Input words are already normalised by :func:`articles.text.search_key` (hamza, ة/ه,
-ى/ي, diacritics, tatweel, digits), so the rules below see one spelling per word.
+Pure module. Input words are *spelled* key words (:func:`articles.text.spelled_words`: hamza seats,
+ى/ي, diacritics, tatweel, digits, Persian letters folded, but ة kept apart from ه); every form the
+functions return is folded like the search key (ة → ه), so it can be compared with key words.
 
 Indexing stores every *candidate* of a word (the word, and the word with clitics, the article or a
 suffix removed); a query word matches a stored word when any of its own candidates is among them.
 So بوتين meets وبوتين, لبوتين and ببوتين, and انتخابات meets الانتخابات and والانتخابات.
 
-The false-friend guard is the minimum length of what a strip leaves: a single letter ب ف ك ل is
-only a clitic when at least five letters remain, و when three remain. So بوتين never yields وتين and
-فرنسا never yields رنسا: a name keeps its first letter. Shorter words behind a one-letter clitic
-(بمصر, لغزة, بقطر) are stripped only on evidence from ~10 million words of news (:mod:`lexicon`):
-the remainder must be a common word, far commoner than the whole (مصر 5,779 times against بمصر 189;
-بنان 8 against لبنان 1,767 and وتين never, so those stay whole).
+Prefixes: a single letter ب ف ك ل is only a clitic when at least five letters remain, و when three
+remain, so بوتين never yields وتين and فرنسا never yields رنسا. Shorter words behind ب/ل (بمصر, لغزة)
+are stripped only when the remainder is a common word, far commoner than the whole (:mod:`lexicon`).
+
+Suffixes are stripped only when the corpus lexicon attests the result as the word's stem (issue 11 §3,
+over-stemming): a pronoun (ه ها هم هن هما كم نا) only when the bare form and another pronoun form of
+it are both attested (رئيسه → رئيس: رئيسها is common; حماسه ↛ حماس: nobody writes حماسها), and
+never from a word spelled with ة (بحماسة is not بحماس + ه; القاهرة is not القاهر + ه); the plural ات
+to the singular with ة when that is attested (العملات → عملة, not عمل), else to the bare form (انتخابات
+→ انتخاب); ون/ين to the singular; the indefinite accusative alef (اتفاقا, أمطارا) when the bare form is
+far commoner than the alef form (so روسيا and سوريا keep their alef). Nisba endings (ي, ية, يون, يين)
+are not stripped: الرقمية is not الرقم, المصري is not مصر.
 """
 
 from __future__ import annotations
@@ -20,7 +27,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from articles.search.lexicon import word_counts
+from articles.search.lexicon import folded_counts, word_counts
+from articles.text import key_normalize
 
 
 def _prefix_table() -> tuple[tuple[str, int], ...]:
@@ -40,11 +48,9 @@ def _prefix_table() -> tuple[tuple[str, int], ...]:
 
 
 _PREFIXES = _prefix_table()
-# Plural, dual-free feminine/nisba and pronoun suffixes. ان is left out on purpose: it ends many
-# names (سليمان, عثمان) and stripping it would let سليم find سليمان.
-_SUFFIXES: tuple[str, ...] = ("يين", "يون", "هما", "ات", "ون", "ين", "يه", "ها", "هم", "هن", "كم", "نا", "ه", "ي")
-_PRONOUNS = frozenset(("هما", "ها", "هم", "هن", "كم", "نا", "ي"))
-_SUFFIX_MIN_STEM = 4
+_PRONOUNS = ("هما", "ها", "هم", "هن", "كم", "نا", "ه")
+_PLURALS = ("ون", "ين")
+_SUFFIX_MIN_STEM = 3
 # Longest indexed word; longer "words" are junk (URLs, base64) and PostgreSQL caps lexemes at 2 KB.
 MAX_WORD = 60
 _ARABIC_RE = re.compile("[\u0600-\u06ff]")
@@ -56,50 +62,88 @@ def split_key(key: str) -> list[str]:
     return [w[:MAX_WORD] for w in _SPLIT_RE.findall(key)]
 
 
+def key_words(text: str) -> list[str]:
+    """The spelled words of a text (ة kept) as the index and the query parser see them."""
+    return split_key(key_normalize(text, teh_marbuta=False))
+
+
+def fold(word: str) -> str:
+    """A spelled word as the search key writes it (ة → ه)."""
+    return word.replace("ة", "ه")
+
+
 # The prepositions ب and ل (and a conjunction before one), which the length rule would keep on short
 # words. Lone ف and ك are left out: on short words they are mostly part of the word (فيصل, كيري, فتحت).
 _SHORT_WORD_CLITICS = ("ب", "ل", "وب", "ول", "فب", "فل")
-# Evidence for a strip: the remainder is seen at least this often, and this many times more than the whole.
+# Evidence: a form is attested when seen at least this often in the lexicon; a strip of a short word's
+# clitic or of the accusative alef also needs the remainder this many times commoner than the whole.
 _EVIDENCE_MIN = 20
 _EVIDENCE_RATIO = 2
+
+
+def _seen(word: str) -> int:
+    """Corpus count of a word in either ة/ه spelling (a folded form)."""
+    return folded_counts().get(fold(word), 0)
 
 
 def _prefix_strips(word: str) -> set[str]:
     found = {
         word[len(prefix) :] for prefix, keep in _PREFIXES if word.startswith(prefix) and len(word) - len(prefix) >= keep
     }
-    counts = word_counts()
-    whole = counts.get(word, 0)
+    whole = _seen(word)
     for prefix in _SHORT_WORD_CLITICS:
         rest = word[len(prefix) :]
         if word.startswith(prefix) and len(rest) >= 3:
-            seen = counts.get(rest, 0)
+            seen = _seen(rest)
             if seen >= _EVIDENCE_MIN and seen >= _EVIDENCE_RATIO * whole:
                 found.add(rest)
     return found
 
 
+def _attested(word: str) -> bool:
+    return word_counts().get(word, 0) >= _EVIDENCE_MIN
+
+
 def _suffix_strips(word: str) -> set[str]:
     found: set[str] = set()
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= _SUFFIX_MIN_STEM:
-            stem = word[: -len(suffix)]
+    for suffix in _PRONOUNS:
+        stem = word[: -len(suffix)]
+        if not word.endswith(suffix) or len(stem) < _SUFFIX_MIN_STEM:
+            continue
+        # Evidence that ``stem + suffix`` is the stem with a pronoun, not a word of its own that happens
+        # to end like one: the stem and another pronoun form of it are both attested.
+        others = any(_attested(stem + other) for other in _PRONOUNS if other != suffix)
+        if stem.endswith("ت") and others and _attested(stem[:-1] + "ة"):
+            found.add(stem[:-1] + "ة")  # حكومتها → حكومة: the ت of a suffixed feminine noun is its ة
+        elif others and _attested(stem):
             found.add(stem)
-            # حكومتها -> حكومت: the ت of a suffixed feminine noun is the ه (ة) of its bare form.
-            if stem.endswith("ت") and suffix in _PRONOUNS:
-                found.add(stem[:-1] + "ه")
+    if word.endswith("ات") and len(word) - 2 >= _SUFFIX_MIN_STEM:
+        stem = word[:-2]
+        if _attested(stem + "ة"):
+            found.add(stem + "ة")
+        elif _attested(stem):
+            found.add(stem)
+    for suffix in _PLURALS:
+        stem = word[: -len(suffix)]
+        if word.endswith(suffix) and len(stem) >= 4 and _attested(stem):
+            found.add(stem)
+    if word.endswith("ا") and len(word) >= 4:
+        stem = word[:-1]
+        seen = word_counts().get(stem, 0)
+        if seen >= _EVIDENCE_MIN and seen >= _EVIDENCE_RATIO * word_counts().get(word, 0):
+            found.add(stem)
     return found
 
 
 @lru_cache(maxsize=200_000)
 def candidates(word: str) -> frozenset[str]:
-    """All forms of a normalised word that the stemmed index stores (the word itself included)."""
+    """All forms of a spelled word that the stemmed index stores (the word itself included), folded."""
     if not _ARABIC_RE.match(word):
         return frozenset((word,))
     forms = {word} | _prefix_strips(word)
     for form in list(forms):
         forms |= _suffix_strips(form)
-    return frozenset(forms)
+    return frozenset(fold(form) for form in forms)
 
 
 def query_forms(word: str) -> list[str]:

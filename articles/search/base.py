@@ -9,9 +9,8 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from articles.search.arabic import candidates, split_key
+from articles.search.arabic import candidates, fold, key_words
 from articles.search.query import ParsedQuery
-from articles.text import search_key
 
 # Words indexed per body; beyond this a "clipping" is a dump accident, and PostgreSQL caps a
 # tsvector at 1 MB.
@@ -20,7 +19,8 @@ MAX_BODY_WORDS = 20_000
 
 @dataclass(frozen=True)
 class IndexDoc:
-    """An article as the index sees it: normalised words of its title and body."""
+    """An article as the index sees it: the spelled key words of its title and body (ة kept, see
+    :func:`articles.search.arabic.key_words`); :meth:`exact_title`/:meth:`exact_body` fold them."""
 
     id: int
     title: list[str]
@@ -28,7 +28,13 @@ class IndexDoc:
 
     @classmethod
     def from_text(cls, *, id: int, title: str, body: str) -> IndexDoc:
-        return cls(id=id, title=split_key(search_key(title)), body=split_key(search_key(body))[:MAX_BODY_WORDS])
+        return cls(id=id, title=key_words(title), body=key_words(body)[:MAX_BODY_WORDS])
+
+    def exact_title(self) -> list[str]:
+        return [fold(w) for w in self.title]
+
+    def exact_body(self) -> list[str]:
+        return [fold(w) for w in self.body]
 
 
 def stem_forms(words: list[str]) -> list[frozenset[str]]:

@@ -8,9 +8,8 @@ from functools import lru_cache
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from articles.search.arabic import candidates, split_key
+from articles.search.arabic import candidates, fold, key_words
 from articles.search.query import ParsedQuery
-from articles.text import search_key
 
 # A word as written: letters/digits plus the marks and joiners that normalisation removes.
 _RAW_WORD_RE = re.compile(r"[\w\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200c\u200d]+")
@@ -22,7 +21,7 @@ SCAN_CHARS = 20_000
 @lru_cache(maxsize=100_000)
 def _forms(raw: str) -> tuple[tuple[str, frozenset[str]], ...]:
     """Normalised words of a word as written, with their candidates (cached: words repeat a lot)."""
-    return tuple((word, candidates(word)) for word in split_key(search_key(raw)))
+    return tuple((fold(word), candidates(word)) for word in key_words(raw))
 
 
 def _is_hit(raw: str, stems: frozenset[str], exact: frozenset[str]) -> bool:

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from django.db import connection, transaction
 from django.db.models import BooleanField, Expression, F, Field, FloatField, QuerySet
 
+from articles.search.arabic import query_forms
 from articles.search.base import IndexDoc, SearchBackend, stem_forms
 from articles.search.query import ParsedQuery, Term
 
@@ -46,14 +47,20 @@ def _tsvector(groups: list[tuple[list[frozenset[str]], str]]) -> str:
 
 def vectors(doc: IndexDoc) -> tuple[str, str]:
     stemmed = _tsvector([(stem_forms(doc.title), "A"), (stem_forms(doc.body), "B")])
-    exact = _tsvector([([frozenset((w,)) for w in doc.title], "A"), ([frozenset((w,)) for w in doc.body], "B")])
+    exact = _tsvector(
+        [([frozenset((w,)) for w in doc.exact_title()], "A"), ([frozenset((w,)) for w in doc.exact_body()], "B")]
+    )
     return stemmed, exact
+
+
+def _forms(word: str) -> str:
+    return "(" + " | ".join(_quote(form) for form in query_forms(word)) + ")"
 
 
 def _term_sql(term: Term) -> tuple[str, str]:
     """(SQL condition with a {t} table placeholder, tsquery literal) of one term."""
     if term.exact:
-        return "{t}.search_exact @@ %s::tsquery", " <-> ".join(_quote(w) for w in term.words)
+        return "{t}.search_exact @@ %s::tsquery", " <-> ".join(_quote(w) for w in term.exact_words)
     parts = ["(" + " | ".join(_quote(form) for form in forms) + ")" for forms in term.stem_forms()]
     return "{t}.search_stemmed @@ %s::tsquery", " & ".join(parts)
 
@@ -153,13 +160,19 @@ class PostgresBackend(SearchBackend):
         terms = query.positive_terms()
         stems = {form for term in terms if not term.exact for forms in term.stem_forms() for form in forms}
         # Exact word forms rank above clitic/stem matches: the literal word the reader typed.
-        exact = {word for term in terms for word in term.words}
+        exact = {word for term in terms for word in term.exact_words}
         rank_parts, params = [], []
         if stems:
             rank_parts.append(f"ts_rank('{RANK_WEIGHTS}', {{t}}.search_stemmed, %s::tsquery)")
             params.append(" | ".join(_quote(s) for s in sorted(stems)))
-        rank_parts.append(f"ts_rank('{RANK_WEIGHTS}', {{t}}.search_exact, %s::tsquery)")
+        # The literal words count twice, and query words found side by side (any clitic form) four times:
+        # a stem-only match never outranks the exact form or the phrase the reader meant.
+        rank_parts.append(f"2 * ts_rank('{RANK_WEIGHTS}', {{t}}.search_exact, %s::tsquery)")
         params.append(" | ".join(_quote(w) for w in sorted(exact)))
+        if pairs := query.adjacent_pairs():
+            near = " | ".join(f"({_forms(a)} <-> {_forms(b)})" for a, b in pairs)
+            rank_parts.append(f"4 * ts_rank('{RANK_WEIGHTS}', {{t}}.search_stemmed, %s::tsquery)")
+            params.append(near)
         ranked = queryset.annotate(search_rank=TableSQL(" + ".join(rank_parts), params, FloatField())).order_by(
             "-search_rank", F("published_on").desc(nulls_last=True), "-pk"
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from articles.search.arabic import candidates, query_forms, split_key
+from articles.search.arabic import candidates, fold, key_words, query_forms
 from articles.text import search_key
 
 # A query longer than this is cut (10 KB of text is not a search, and every word costs a join).
@@ -25,10 +25,15 @@ _OR_WORDS = frozenset({"OR", "|", "او"})  # او is normalised أو
 
 @dataclass(frozen=True)
 class Term:
-    """One search term: a word (stemmed, any clitic form) or a quoted phrase (exact word forms)."""
+    """One search term: a word (stemmed, any clitic form) or a quoted phrase (exact word forms).
+    ``words`` are spelled key words (ة kept, for the stemmer); :attr:`exact_words` are as the key has them."""
 
     words: tuple[str, ...]
     exact: bool = False
+
+    @property
+    def exact_words(self) -> tuple[str, ...]:
+        return tuple(fold(w) for w in self.words)
 
     def stem_forms(self) -> list[list[str]]:
         """Per word, the stemmed-index forms any of which satisfies that word."""
@@ -52,13 +57,29 @@ class ParsedQuery:
     def positive_terms(self) -> list[Term]:
         return [term for clause in self.clauses for term in clause]
 
+    def adjacent_pairs(self) -> list[tuple[str, str]]:
+        """Pairs of query words typed side by side (spelled), for the proximity boost of ranking:
+        «العملات الرقمية» ranks articles where the two words are neighbours above those that merely
+        contain both. A clause with OR breaks the chain."""
+        pairs: list[tuple[str, str]] = []
+        previous: str | None = None
+        for clause in self.clauses:
+            if len(clause) != 1:
+                previous = None
+                continue
+            for word in clause[0].words:
+                if previous is not None:
+                    pairs.append((previous, word))
+                previous = word
+        return pairs
+
     def highlight_forms(self) -> tuple[frozenset[str], frozenset[str]]:
         """(stem forms, exact words) of the positive terms, to mark matching words in a snippet."""
         stems: set[str] = set()
         exact: set[str] = set()
         for term in self.positive_terms():
             if term.exact:
-                exact.update(term.words)
+                exact.update(term.exact_words)
             else:
                 for word in term.words:
                     stems |= candidates(word)
@@ -66,7 +87,7 @@ class ParsedQuery:
 
 
 def _term(text: str, *, exact: bool) -> Term | None:
-    words = split_key(search_key(text))
+    words = key_words(text)
     if not words:
         return None
     return Term(words=tuple(words[:MAX_PHRASE_WORDS]), exact=exact)

@@ -13,6 +13,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
+from articles.search.arabic import fold
 from articles.search.base import IndexDoc, SearchBackend, stem_forms
 from articles.search.query import ParsedQuery, Term
 
@@ -37,7 +38,7 @@ def _stem_text(words: list[str]) -> str:
 
 def _term_expr(term: Term) -> str:
     if term.exact:
-        return f"{EXACT_COLUMNS} : {_quote(' '.join(term.words))}"
+        return f"{EXACT_COLUMNS} : {_quote(' '.join(term.exact_words))}"
     parts = ["(" + " OR ".join(_quote(form) for form in forms) + ")" for forms in term.stem_forms()]
     return f"{STEM_COLUMNS} : (" + " AND ".join(parts) + ")"
 
@@ -57,7 +58,13 @@ def _match(expression: str) -> RawSQL:
 class SqliteBackend(SearchBackend):
     def index(self, docs: Iterable[IndexDoc]) -> None:
         rows = [
-            (doc.id, _stem_text(doc.title), _stem_text(doc.body), " ".join(doc.title), " ".join(doc.body))
+            (
+                doc.id,
+                _stem_text(doc.title),
+                _stem_text(doc.body),
+                " ".join(doc.exact_title()),
+                " ".join(doc.exact_body()),
+            )
             for doc in docs
         ]
         if not rows:
@@ -87,8 +94,12 @@ class SqliteBackend(SearchBackend):
     def ranked_ids(self, queryset: QuerySet, query: ParsedQuery, *, offset: int, limit: int) -> list[int]:
         # The ranking MATCH adds the typed word forms (exact columns) so bm25 ranks literal
         # matches higher; the set itself is fixed by ``rowid IN (queryset)``.
-        exact_words = sorted({word for term in query.positive_terms() for word in term.words})
+        exact_words = sorted({word for term in query.positive_terms() for word in term.exact_words})
         boost = f"{EXACT_COLUMNS} : (" + " OR ".join(_quote(w) for w in exact_words) + ")"
+        # Query words found side by side (as written, up to one word apart) rank above those merely present.
+        pairs = [f"NEAR({_quote(fold(a))} {_quote(fold(b))}, 1)" for a, b in query.adjacent_pairs()]
+        if pairs:
+            boost += f" OR {EXACT_COLUMNS} : (" + " OR ".join(pairs) + ")"
         expression = f"({match_expression(query.clauses)}) OR {boost}"
         inner_sql, inner_params = queryset.order_by().values("pk").query.sql_with_params()
         # CROSS JOIN and the unary + keep SQLite from probing the FTS table once per id of the IN

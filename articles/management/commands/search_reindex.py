@@ -1,4 +1,5 @@
-"""python manage.py search_reindex — rebuild the full-text index of every article."""
+"""python manage.py search_reindex [--refingerprint] — rebuild the full-text index of every article (and the
+fingerprints and source keys, after an upgrade that changes the normalisation rules)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from articles.models import Article
 from articles.progress import progress_bar
+from articles.rekey import fingerprints_recompute, source_keys_recompute
 from articles.search import articles_index_bulk
 
 
@@ -17,8 +19,22 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--batch-size", type=int, default=500)
+        parser.add_argument(
+            "--refingerprint",
+            action="store_true",
+            help="Also recompute every article's fingerprint and every source's key (merging sources whose names "
+            "now meet). Stored text is never changed: re-ingest the original files to restore text that an "
+            "older version folded.",
+        )
 
-    def handle(self, *args: str, batch_size: int, **options) -> None:
+    def handle(self, *args: str, batch_size: int, refingerprint: bool = False, **options) -> None:
+        if refingerprint:
+            for note in source_keys_recompute():
+                self.stdout.write(note)
+            with progress_bar("refingerprint", total=Article.objects.count()) as advance:
+                notes = fingerprints_recompute(batch_size=batch_size, advance=advance)
+            for note in notes:
+                self.stdout.write(self.style.WARNING(note))
         rows = Article.objects.order_by("pk").values_list("pk", "title", "body")
         total = rows.count()
         done = 0
