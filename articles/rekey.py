@@ -64,7 +64,7 @@ def source_keys_recompute() -> list[str]:
                 changed.append((target.pk, key))
         # Two steps: a new key may still be another source's old key until that one moves too.
         for pk, _ in changed:
-            Source.objects.filter(pk=pk).update(key=f"\x00rekey {pk}")
+            Source.objects.filter(pk=pk).update(key=f"~rekey~{pk}")
         for pk, key in changed:
             Source.objects.filter(pk=pk).update(key=key)
     return notes
