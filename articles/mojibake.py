@@ -22,7 +22,10 @@ from ftfy.badness import is_bad
 
 # The lead characters of two-byte Arabic UTF-8 sequences (0xD8–0xDB) as Windows-1252 and -1256 show them.
 _LATIN_LEADS_RE = re.compile("[ØÙÚÛ]")
-_CP1256_PAIR_RE = re.compile("[طظعغ][\u0600-\u06ff\u0080-\u00ff\u2000-\u206f\u0152-\u02dc]")
+# A UTF-8 lead byte 0xD8–0xDB (ط ظ ع غ in Windows-1256) followed by a continuation byte 0x80–0xBF, as
+# Windows-1256 shows it: symbols, Latin-1 punctuation and Persian/Urdu letters, never a basic Arabic letter.
+_CP1256_CONTINUATIONS = bytes(range(0x80, 0xC0)).decode("cp1256")
+_CP1256_PAIR_RE = re.compile(f"[طظعغ][{re.escape(_CP1256_CONTINUATIONS)}]")
 _ARABIC_RE = re.compile("[\u0621-\u064a]")
 # UTF-8 lead bytes (0xC2–0xF4) as Latin-1 shows them: double-encoded UTF-8 through Windows-1252 always has one.
 _LATIN1_LEAD_RE = re.compile("[\u00c2-\u00f4]")
@@ -40,8 +43,8 @@ def _cp1256_repair(text: str) -> str | None:
     try:
         fixed = text.encode("cp1256").decode("utf-8")
     except UnicodeError as exc:
-        # In real Arabic ط/ظ/ع/غ are a few percent of the letters; in this mojibake every other one.
-        if pairs >= 3 and 2 * pairs > 0.5 * len(_ARABIC_RE.findall(text)):
+        # Such pairs do not occur in real Arabic (or Persian, bar a rare عک): in this mojibake every other letter.
+        if pairs >= 3 and 2 * pairs > 0.2 * len(_ARABIC_RE.findall(text)):
             raise MojibakeError(
                 "garbled text (UTF-8 read as Windows-1256, mojibake) that cannot be repaired safely"
             ) from exc

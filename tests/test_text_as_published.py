@@ -181,3 +181,10 @@ def test_refingerprint_brings_an_old_archive_up_to_date():
     assert second.fingerprint == "old-2"
     assert f"article {second.pk} is a duplicate of article {first.pk}" in out.getvalue()
     assert first.title == "الرئیس"  # stored text untouched
+
+
+def test_arabic_heavy_in_the_mojibake_lead_letters_is_not_taken_for_mojibake():
+    text = "طعم ظعن عطر غطاء، عظيم؟ طيب؛ غطس عطش"
+    run = ingest_jsonl({"title": text, "text": text, "source": "مصدر"})
+    assert run.created_count == 1 and run.warning_count == 0
+    assert Article.objects.get().title == text

@@ -18,8 +18,9 @@ it are both attested (رئيسه → رئيس: رئيسها is common; حماس�
 never from a word spelled with ة (بحماسة is not بحماس + ه; القاهرة is not القاهر + ه); the plural ات
 to the singular with ة when that is attested (العملات → عملة, not عمل), else to the bare form (انتخابات
 → انتخاب); ون/ين to the singular; the indefinite accusative alef (اتفاقا, أمطارا) when the bare form is
-far commoner than the alef form (so روسيا and سوريا keep their alef). Nisba endings (ي, ية, يون, يين)
-are not stripped: الرقمية is not الرقم, المصري is not مصر.
+far commoner than the alef form (so روسيا and سوريا keep their alef). The feminine nisba ية meets
+its masculine ي (الشمالية/الشمالي, النووية/النووي), but a nisba never loses its ي: الرقمية is not
+الرقم, الدولية is not الدول, المصري is not مصر, العملية is not عملة.
 """
 
 from __future__ import annotations
@@ -123,6 +124,8 @@ def _suffix_strips(word: str) -> set[str]:
             found.add(stem + "ة")
         elif _attested(stem):
             found.add(stem)
+    if word.endswith("ية") and len(word) >= 5 and _attested(word[:-1]):
+        found.add(word[:-1])  # الشمالية → الشمالي, النووية → النووي: one adjective, two genders
     for suffix in _PLURALS:
         stem = word[: -len(suffix)]
         if word.endswith(suffix) and len(stem) >= 4 and _attested(stem):
