@@ -86,7 +86,8 @@ _YEH_HAMZA_RE = re.compile("يء")
 # next to الله 6,977 spaced. ابن and بن are never split: every joined ابن/بن word in the lexicon is a
 # pronoun or another word (ابنه, ابنها, بناء, بنسبه), not a compound. ابو only before ال (ابواب, ابوابها
 # are "doors") and in ابوظبي, the one joined ابو-name in the lexicon (550 against ظبي 74).
-_COMPOUND_RE = re.compile(r"\b(عبد|ابو)(ال\w{2,})|\b(ابو)(ظبي)\b|\b(\w{2,}?)(الله|الدين)\b")
+_COMPOUND_RE = re.compile(r"\b(عبد|ابو)(ال\w{2,})|\b(ابو)(ظبي)\b|\b(\w{2,})(الله|الدين)\b")
+_COMPOUND_HINTS = ("عبدال", "ابوال", "ابوظ", "الله", "الدين")
 # What stands before الله/الدين without forming a name: clitics alone (وبالله, فبالدين) and the article
 # or a و that belongs to the next word (الوالدين, للوالدين: "the parents").
 _NOT_A_NAME_RE = re.compile(r"^[وفبلكت]{1,3}$|^(?:ال|لل)|و$")
@@ -162,7 +163,7 @@ def key_normalize(text: str, *, teh_marbuta: bool = True) -> str:
         text = text.translate(_HAMZA_SEATS)
     if "يء" in text:
         text = _YEH_HAMZA_RE.sub("ء", text)
-    if "ال" in text or "ابوظ" in text:
+    if any(hint in text for hint in _COMPOUND_HINTS):
         text = _COMPOUND_RE.sub(_compound_split, text)
     return text
 
