@@ -227,3 +227,7 @@ class BlockedEntity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.kind})"
+
+
+# Saved searches live in their own sub-package (articles/alerts/); importing them here registers them with the app.
+from articles.alerts.models import DigestItem, SavedSearch  # noqa: E402, F401

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from articles import api, feeds, views
 
@@ -18,6 +18,7 @@ urlpatterns = [
     path("entities/", views.entity_index, name="entity_index"),
     path("entities/<str:slug>/", views.entity_detail, name="entity_detail"),
     path("entities/<str:slug>/feed/", feeds.EntityFeed(), name="entity_feed"),
+    path("saved/", include("articles.alerts.urls")),
     path("api/articles/", api.articles, name="api_articles"),
     path("api/entities/", api.entities, name="api_entities"),
 ]

@@ -131,7 +131,33 @@ STORAGES = {
     },
 }
 
-LOGIN_URL = "admin:login"
+# Readers (not only staff) sign in here to save searches; the admin keeps its own login page.
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "saved_search_list"
+LOGOUT_REDIRECT_URL = "home"
+
+# E-mail (saved-search digests, manage.py send_digests): the console in development, SMTP from the
+# environment in production (Django 6.1's MAILERS; the EMAIL_* settings are deprecated).
+MAILERS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "EMAIL_BACKEND", f"django.core.mail.backends.{'console' if DEBUG else 'smtp'}.EmailBackend"
+        ),
+    }
+}
+if MAILERS["default"]["BACKEND"].endswith("smtp.EmailBackend"):
+    MAILERS["default"]["OPTIONS"] = {
+        "host": os.environ.get("EMAIL_HOST", "localhost"),
+        "port": int(os.environ.get("EMAIL_PORT", "25")),
+        "username": os.environ.get("EMAIL_HOST_USER", ""),
+        "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+        "use_tls": env_bool("EMAIL_USE_TLS", False),
+        "use_ssl": env_bool("EMAIL_USE_SSL", False),
+        "timeout": int(os.environ.get("EMAIL_TIMEOUT", "30")),
+    }
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "archive@localhost")
+# The site's public address, for links in e-mails (which have no request to build them from).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
 
 # Uploads: the admin's dump upload refuses files above this size (bytes).
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))

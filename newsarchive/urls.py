@@ -7,6 +7,8 @@ urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page links: send them to the static icon.
     path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
+    # Readers sign in with Django's own views (login, logout, password change/reset) to save searches.
+    path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("articles.urls")),
 ]

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from articles.alerts import views
+
+urlpatterns = [
+    path("", views.saved_search_list, name="saved_search_list"),
+    path("new/", views.saved_search_create, name="saved_search_create"),
+    path("<int:pk>/", views.saved_search_detail, name="saved_search_detail"),
+    path("<int:pk>/update/", views.saved_search_update, name="saved_search_update"),
+    path("feed/<str:token>/", views.SavedSearchFeed(), name="saved_search_feed"),
+]
