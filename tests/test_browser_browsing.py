@@ -67,3 +67,25 @@ def test_desktop_shows_facets_without_button(live_server, page, world):
     page.goto(f"{live_server.url}/search/?q=بوتين")
     assert not page.locator("details.filters > summary").is_visible()
     assert page.locator('a[data-facet="source"]').first.is_visible()
+
+
+def test_reader_signs_in_and_saves_a_search(live_server, page, world):
+    from django.contrib.auth.models import User
+
+    User.objects.create_user("reader", email="reader@example.org", password="a long reader password")
+    page.goto(f"{live_server.url}/search/?q=بوتين&source=marib")
+    page.click('a[href^="/accounts/login/?next="] >> nth=0')
+    page.fill("#id_username", "reader")
+    page.fill("#id_password", "a long reader password")
+    page.click(".login-form button[type=submit]")
+    page.wait_for_url("**/search/?q=**")  # back to the search after signing in
+    page.click("details.save-search > summary")
+    page.fill("#saved-name", "بوتين في مأرب")
+    page.click("details.save-search button[type=submit]")
+    page.wait_for_url("**/saved/*/")
+    assert page.locator("h1").inner_text() == "بوتين في مأرب"
+    assert page.locator('[data-chip="source"]').count() == 1
+    feed = page.locator(".feed-url").get_attribute("href")
+    assert "/saved/feed/" in feed
+    page.click('a[href="/saved/"]')
+    assert page.locator(".saved h2 a").inner_text() == "بوتين في مأرب"
