@@ -277,6 +277,7 @@ class ClassifiedFilter(admin.SimpleListFilter):
         return [
             ("no", _("unclassified")),
             ("auto", _("classified automatically")),
+            ("source", _("topic from the source's category")),
             ("locked", _("topic locked by an editor")),
         ]
 
@@ -285,7 +286,9 @@ class ClassifiedFilter(admin.SimpleListFilter):
             case "no":
                 return queryset.filter(topic__isnull=True)
             case "auto":
-                return queryset.filter(topic__isnull=False, topic_locked=False)
+                return queryset.filter(topic__isnull=False, topic_locked=False, topic_origin=Article.TopicOrigin.MODEL)
+            case "source":
+                return queryset.filter(topic_locked=False, topic_origin=Article.TopicOrigin.SOURCE)
             case "locked":
                 return queryset.filter(topic_locked=True)
         return queryset
@@ -320,7 +323,19 @@ class ArticleAdmin(admin.ModelAdmin):
         origin = (_("Where it appeared"), {"fields": ["source", "new_source_name", "published_on", "url"]})
         if obj is None:
             return [text, origin, (_("Topic"), {"fields": ["topic"]})]
-        topic = (_("Topic"), {"fields": ["topic", "topic_confidence", "topic_locked", "topic_confirmed"]})
+        topic = (
+            _("Topic"),
+            {
+                "fields": [
+                    "topic",
+                    "topic_origin",
+                    "source_category",
+                    "topic_confidence",
+                    "topic_locked",
+                    "topic_confirmed",
+                ]
+            },
+        )
         found = (
             _("What was found"),
             {"fields": ["entities_found", "entities_extracted_at", "ingest_run", "public_link"]},
@@ -331,6 +346,8 @@ class ArticleAdmin(admin.ModelAdmin):
         if obj is None:
             return []
         return [
+            "topic_origin",
+            "source_category",
             "topic_confidence",
             "topic_confirmed",
             "entities_found",

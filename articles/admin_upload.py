@@ -344,6 +344,7 @@ def article_edit_save(article: Article, *, fingerprint: str, new_source_name: st
         article.topic_confirmed = article.topic is not None
         if article.topic is not None:
             article.topic_locked = True
+            article.topic_origin = Article.TopicOrigin.EDITOR
             article.topic_confidence = None  # the classifier's confidence was about its own guess
     article.save()
 

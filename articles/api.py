@@ -51,7 +51,9 @@ def articles(request: HttpRequest) -> JsonResponse:
             "url": request.build_absolute_uri(article.get_absolute_url()),
             "published_on": article.published_on.isoformat() if article.published_on else None,
             "source": {"slug": article.source.slug, "name": article.source.name},
-            "topic": {"slug": article.topic.slug, "name": article.topic.name} if article.topic else None,
+            "topic": {"slug": article.topic.slug, "name": article.topic.name, "origin": article.topic_origin}
+            if article.topic
+            else None,
             "snippet": str(article.snippet),
         }
         for article in result.page.items

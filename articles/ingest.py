@@ -75,9 +75,11 @@ def article_store(
     run: IngestRun | None = None,
     enrichment: Enrichment | None = None,
     topic=None,
+    category: str = "",
 ) -> Outcome:
     """Store one article and its enrichment atomically. Returns the duplicate instead when the
-    fingerprint exists. ``topic`` given by an editor locks the topic."""
+    fingerprint exists. ``topic`` given by an editor locks the topic; ``category`` is the source's
+    own (stored as given; the topic service maps it to a topic)."""
     fingerprint = fingerprint_compute(title, body)
     if enrichment is None:
         enrichment = enrichment_compute(title, body)
@@ -94,6 +96,8 @@ def article_store(
                 topic=topic,
                 topic_locked=topic is not None,
                 topic_confirmed=topic is not None,
+                topic_origin=Article.TopicOrigin.EDITOR if topic is not None else Article.TopicOrigin.NONE,
+                source_category=category[:100],
             )
             enrichment_store(article, enrichment)
             article.entities_extracted_at = timezone.now()
@@ -239,11 +243,18 @@ def _batch_store(batch: _PendingBatch, *, run: IngestRun, sources: dict[str, Sou
             url=clipping.url,
             run=run,
             enrichment=enrichment,
+            category=clipping.category,
         )
         if outcome.article is None:
             run.duplicate_count += 1
         else:
             run.created_count += 1
+            if clipping.category and outcome.article.topic_origin != Article.TopicOrigin.SOURCE:
+                run_warning_note(
+                    run,
+                    line=clipping.line,
+                    message=f"category {clipping.category!r} names no topic; the classifier chose one",
+                )
 
 
 def ingest_stream(

@@ -88,6 +88,12 @@ class IngestRun(models.Model):
 
 
 class Article(models.Model):
+    class TopicOrigin(models.TextChoices):
+        NONE = "", _("unclassified")
+        MODEL = "model", _("the topic classifier")
+        SOURCE = "source", _("the source's category")
+        EDITOR = "editor", _("an editor")
+
     title = models.CharField(_("title"), max_length=1000)
     body = models.TextField(_("body"))
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="articles", verbose_name=_("source"))
@@ -97,6 +103,12 @@ class Article(models.Model):
         Topic, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles", verbose_name=_("topic")
     )
     topic_confidence = models.FloatField(_("topic confidence"), null=True, blank=True)
+    # Who chose the topic: an editor (locked) wins over the source's category, which wins over the model.
+    topic_origin = models.CharField(
+        _("topic given by"), max_length=10, choices=TopicOrigin.choices, default=TopicOrigin.NONE, blank=True
+    )
+    # The category the source gave the article (JSON Lines ``category``), as published.
+    source_category = models.CharField(_("source's category"), max_length=100, blank=True)
     # An editor's choice: re-classification never overwrites a locked topic.
     topic_locked = models.BooleanField(_("topic locked by an editor"), default=False)
     # Editor-confirmed topics are the archive's own training data (train_topics --from-archive).

@@ -296,11 +296,25 @@ def article_ids_for_export(*, data, limit: int) -> tuple[ArticleFilter, list[int
         return filterset, list(_ordered(queryset, sort).values_list("pk", flat=True)[:limit])
 
 
-def articles_by_ids(ids: list[int], *, chunk: int = 500) -> Iterator[Article]:
-    """Articles in the order of ``ids``, loaded ``chunk`` at a time (for streaming)."""
+def articles_by_ids(ids: list[int], *, chunk: int = 500, entities: bool = False) -> Iterator[Article]:
+    """Articles in the order of ``ids``, loaded ``chunk`` at a time (for streaming). With
+    ``entities``, each gets ``export_entities`` ([{"name", "kind", "slug"}], by kind and name):
+    one more query per chunk."""
     for start in range(0, len(ids), chunk):
         part = ids[start : start + chunk]
         by_id = _base().in_bulk(part)
+        if entities:
+            found: dict[int, list[dict]] = {i: [] for i in by_id}
+            rows = (
+                Mention.objects.filter(article_id__in=part)
+                .values_list("article_id", "entity__name", "entity__kind", "entity__slug")
+                .distinct()
+                .order_by("article_id", "entity__kind", "entity__name")
+            )
+            for article_id, name, kind, slug in rows:
+                found[article_id].append({"name": name, "kind": kind, "slug": slug})
+            for i, article in by_id.items():
+                article.export_entities = found[i]
         yield from (by_id[i] for i in part if i in by_id)
 
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import csv
-import json
-from collections.abc import Iterator
-
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, QueryDict, StreamingHttpResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponsePermanentRedirect,
+    QueryDict,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
 from django.urls import reverse
 
-from articles import browsing, selectors
+from articles import browsing, exports, selectors
 from articles.charts import MODE_COUNT, MODE_SHARE, histogram_chart, sparkline
 from articles.filters import DATE_PARAMS, SORT_CHOICES
 from articles.models import Article, Entity, Source, Topic
@@ -75,6 +78,7 @@ def search(request: HttpRequest) -> HttpResponse:
             "feed_url": f"{reverse('search_feed')}?{params.urlencode()}",
             "csv_url": f"{reverse('search_export_csv')}?{params.urlencode()}",
             "json_url": f"{reverse('search_export_json')}?{params.urlencode()}",
+            "full_fields": ",".join(exports.FIELDS),
         },
     )
 
@@ -212,55 +216,28 @@ def entity_index(request: HttpRequest) -> HttpResponse:
 
 
 # Exports: the search's results in its order, streamed, at most settings.EXPORT_MAX_ROWS rows.
-EXPORT_COLUMNS = ("id", "title", "url", "published_on", "source", "topic", "permalink")
 
 
-def _export_rows(request: HttpRequest) -> Iterator[dict]:
-    _, ids = selectors.article_ids_for_export(data=request.GET, limit=settings.EXPORT_MAX_ROWS)
-    for article in selectors.articles_by_ids(ids):
-        yield {
-            "id": article.pk,
-            "title": article.title,
-            "url": article.url,
-            "published_on": article.published_on.isoformat() if article.published_on else "",
-            "source": article.source.name,
-            "topic": article.topic.slug if article.topic else "",
-            "permalink": request.build_absolute_uri(article.get_absolute_url()),
-        }
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_safe(value) -> str:
-    """Spreadsheets run cells that start with = + - @ as formulas: quote them as text."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def search_export_csv(request: HttpRequest) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-
-    def rows() -> Iterator[str]:
-        yield "\ufeff" + writer.writerow(EXPORT_COLUMNS)  # BOM: spreadsheets then read UTF-8 Arabic right
-        for row in _export_rows(request):
-            yield writer.writerow([_csv_safe(row[c]) for c in EXPORT_COLUMNS])
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="search.csv"'
-    return response
-
-
-def search_export_json(request: HttpRequest) -> StreamingHttpResponse:
-    def chunks() -> Iterator[str]:
-        yield "["
-        for i, row in enumerate(_export_rows(request)):
-            yield ("," if i else "") + "\n" + json.dumps(row, ensure_ascii=False)
-        yield "\n]\n"
-
-    response = StreamingHttpResponse(chunks(), content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="search.json"'
+def _export(request: HttpRequest, *, kind: str) -> HttpResponse:
+    try:
+        fields = exports.fields_parse(request.GET)
+    except exports.FieldsError as error:
+        return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
+    rows = exports.export_rows(
+        request.GET, fields=fields, permalink=lambda a: request.build_absolute_uri(a.get_absolute_url())
+    )
+    if kind == "csv":
+        response = StreamingHttpResponse(exports.csv_chunks(rows, fields), content_type="text/csv; charset=utf-8")
+    else:
+        response = StreamingHttpResponse(exports.json_chunks(rows), content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="search.{kind}"'
     response["X-Export-Max-Rows"] = str(settings.EXPORT_MAX_ROWS)
     return response
+
+
+def search_export_csv(request: HttpRequest) -> HttpResponse:
+    return _export(request, kind="csv")
+
+
+def search_export_json(request: HttpRequest) -> HttpResponse:
+    return _export(request, kind="json")

@@ -94,3 +94,30 @@ def test_json_export_follows_the_search(client, data):
 def test_export_row_cap(client, data):
     assert len(json.loads(_streamed(client.get("/search/export.json", {"q": "بوتين"})))) == 3
     assert len(list(csv.DictReader(io.StringIO(_streamed(client.get("/search/export.csv")))))) == 3
+
+
+def test_exports_with_body_and_entities_on_request(client, data):
+    params = {"q": "بوتين", "sort": "oldest", "fields": "id,title,body,entities"}
+    rows = json.loads(_streamed(client.get("/search/export.json", params)))
+    assert list(rows[0]) == ["id", "title", "body", "entities"]
+    assert rows[0]["body"] == "نص 0 عن <i>بوتين</i>"  # as published
+    assert rows[0]["entities"] == [{"name": "بوتين", "kind": "PERS", "slug": "putin"}]
+    plain = json.loads(_streamed(client.get("/search/export.json", {"q": "بوتين"})))
+    assert "body" not in plain[0] and "entities" not in plain[0]
+    response = client.get("/search/export.csv", {"q": "بوتين", "sort": "oldest", "fields": ["title", "body,entities"]})
+    csv_rows = list(csv.DictReader(io.StringIO(_streamed(response))))
+    assert list(csv_rows[0]) == ["title", "body", "entities"]
+    assert csv_rows[0]["entities"] == "بوتين (PERS)" and csv_rows[0]["body"] == "نص 0 عن <i>بوتين</i>"
+
+
+@override_settings(EXPORT_MAX_ROWS=2)
+def test_export_with_entities_is_still_capped(client, data):
+    rows = json.loads(_streamed(client.get("/search/export.json", {"q": "بوتين", "fields": "id,entities"})))
+    assert len(rows) == 2
+
+
+@pytest.mark.parametrize("url", ["/search/export.csv", "/search/export.json"])
+def test_unknown_export_field_is_a_400_naming_it(client, data, url):
+    response = client.get(url, {"fields": "title,password"})
+    assert response.status_code == 400
+    assert "password" in response.content.decode() and "entities" in response.content.decode()

@@ -162,3 +162,58 @@ def test_evaluate_topics_command(model_dir: Path, tmp_path: Path, settings) -> N
     assert re.fullmatch(r"macro-F1 (\d\.\d{4})", lines[-1])
     assert float(lines[-1].split()[1]) > 0.8
     assert any(line.startswith("confusion matrix") for line in lines)
+
+
+# --- the source's category (JSON Lines ``category``) -------------------------------------------
+
+
+def test_source_category_decides_and_is_marked(model, topics) -> None:
+    given = make_article(*ECONOMY, source_category="sport")  # the classifier would say economy
+    topic_service.article_classify(given, classifier=model)
+    given.refresh_from_db()
+    assert (given.topic, given.topic_origin) == (topics["sport"], Article.TopicOrigin.SOURCE)
+    # ANT's category names and a topic's Arabic name map too; an unknown category leaves it to the model.
+    assert topic_service.topic_for_category("middleEast").slug == "middle-east"
+    assert topic_service.topic_for_category("internationalNews").slug == "international"
+    assert topic_service.topic_for_category("الشرق الأوسط").slug == "middle-east"
+    assert topic_service.topic_for_category("localNews") is None
+    assert topic_service.topic_for_category("") is None
+    unknown = make_article(*SPORT, source_category="localNews")
+    topic_service.article_classify(unknown, classifier=model)
+    unknown.refresh_from_db()
+    assert (unknown.topic, unknown.topic_origin) == (topics["sport"], Article.TopicOrigin.MODEL)
+
+
+def test_classifier_never_overwrites_the_source_and_editor_wins(model, topics) -> None:
+    given = make_article(*ECONOMY, source_category="sport")
+    topic_service.article_topic_apply(given, "economy", 0.99)
+    call_command("classify_topics", "--all", stdout=io.StringIO())
+    given.refresh_from_db()
+    assert (given.topic, given.topic_origin) == (topics["sport"], Article.TopicOrigin.SOURCE)
+    # An editor's choice still wins over the source.
+    edited = make_article(*SPORT, source_category="sport", topic=topics["economy"], topic_locked=True)
+    assert topic_service.article_topic_apply(edited, "sport", 0.99) is False
+    call_command("classify_topics", "--all", stdout=io.StringIO())
+    edited.refresh_from_db()
+    assert edited.topic == topics["economy"]
+
+
+def test_ingest_stores_the_category_and_warns_on_unknown(model, topics) -> None:
+    import json
+
+    from articles.ingest import ingest_stream
+
+    lines = [
+        {"title": ECONOMY[0], "text": ECONOMY[1], "source": "ANT", "category": "sport"},
+        {"title": SPORT[0], "text": SPORT[1], "source": "ANT", "category": "localNews"},
+        {"title": TECH[0], "text": TECH[1], "source": "ANT"},
+    ]
+    data = "\n".join(json.dumps(line, ensure_ascii=False) for line in lines).encode()
+    run = ingest_stream(io.BytesIO(data), name="ant.jsonl", workers=0)
+    assert run.created_count == 3
+    by_title = {a.title: a for a in Article.objects.all()}
+    first = by_title[ECONOMY[0]]
+    assert (first.source_category, first.topic, first.topic_origin) == ("sport", topics["sport"], "source")
+    second = by_title[SPORT[0]]
+    assert second.source_category == "localNews" and second.topic_origin == Article.TopicOrigin.MODEL
+    assert run.warning_count == 1 and "line 2" in run.warnings[0] and "localNews" in run.warnings[0]

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from articles.enrich.topics.categories import ANT_CATEGORY_TO_SLUG
 from articles.enrich.topics.classifier import (
     DEFAULT_PARAMS,
     TopicClassifier,
@@ -30,16 +31,6 @@ from articles.enrich.topics.classifier import (
     vectorize_hashes,
 )
 from articles.text import words
-
-# ANT corpus category -> archive topic slug.
-ANT_CATEGORY_TO_SLUG: dict[str, str] = {
-    "internationalNews": "international",
-    "middleEast": "middle-east",
-    "economy": "economy",
-    "sport": "sport",
-    "technology": "technology",
-    "culture": "culture",
-}
 
 DEFAULT_C = 0.1
 # Threshold policy: the lowest confidence cut whose classified items reach this precision...
