@@ -537,3 +537,7 @@ def _message_list(messages: list[str]) -> str:
     if not messages:
         return "—"
     return format_html("<ul>{}</ul>", format_html_join("", '<li dir="auto">{}</li>', ((m,) for m in messages)))
+
+
+# Saved searches' admin lives with them (articles/alerts/); importing registers it.
+from articles.alerts import admin as _alerts_admin  # noqa: E402, F401

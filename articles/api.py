@@ -1,11 +1,14 @@
 """Read-only JSON API: /api/articles/ (a search with facets) and /api/entities/ (entity lookup).
 
-Bad parameters give 400 with {"error": ..., "parameter": name, "errors": {name: [messages]}}.
+Bad parameters give 400 with {"error": ..., "parameter": name, "errors": {name: [messages]}}. Every
+message of one response is in the request's language (LocaleMiddleware: the language cookie, then
+Accept-Language, else Arabic), the form's own errors included.
 """
 
 from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from articles import selectors
@@ -25,7 +28,7 @@ def _bad(parameter: str, message: str, errors: dict | None = None) -> JsonRespon
 def _page(request: HttpRequest) -> int | JsonResponse:
     raw = request.GET.get("page", "1")
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
-        return _bad("page", f"page must be an integer from 1 to {MAX_PAGE}")
+        return _bad("page", _("page must be an integer from 1 to %(max)d") % {"max": MAX_PAGE})
     return int(raw)
 
 
@@ -43,7 +46,9 @@ def articles(request: HttpRequest) -> JsonResponse:
     if form.errors:
         name = next(iter(form.errors))
         parameter = name if name != "__all__" else "q"
-        return _bad(parameter, f"invalid value for {parameter}: {form.errors[name][0]}", form.errors.get_json_data())
+        error = form.errors[name][0]
+        message = _("invalid value for %(parameter)s: %(error)s") % {"parameter": parameter, "error": error}
+        return _bad(parameter, message, form.errors.get_json_data())
     results = [
         {
             "id": article.pk,
@@ -81,7 +86,7 @@ def articles(request: HttpRequest) -> JsonResponse:
 def entities(request: HttpRequest) -> JsonResponse:
     kind = request.GET.get("kind", "")
     if kind and kind not in Entity.Kind.values:
-        return _bad("kind", f"kind must be one of {', '.join(Entity.Kind.values)}")
+        return _bad("kind", _("kind must be one of %(kinds)s") % {"kinds": ", ".join(Entity.Kind.values)})
     page = _page(request)
     if isinstance(page, JsonResponse):
         return page

@@ -196,3 +196,29 @@ def test_favicon(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 301 and response["Location"].endswith("favicon.svg")
     assert 'rel="icon"' in client.get("/sources/").content.decode()
+
+
+def test_admin_speaks_arabic_with_arabic_dates(client, world):
+    from django.contrib.auth.models import User
+
+    from articles.models import Article
+
+    admin = User.objects.create_superuser("boss", password="a long admin password")
+    client.force_login(admin)
+    Article.objects.filter(pk=world["articles"][0].pk).update(published_on=dt.date(2026, 11, 29))
+    html = client.get("/admin/articles/article/", HTTP_ACCEPT_LANGUAGE="ar").content.decode()
+    assert "29 نوفمبر 2026" in html  # not "29 نوفمبر، 2026" (Django's ar default) nor "Nov. 29, 2026"
+    assert "المقالات" in html and ">Articles<" not in html and ">الأرشيف<" in html
+    change = client.get(f"/admin/articles/article/{world['articles'][0].pk}/change/", HTTP_ACCEPT_LANGUAGE="ar")
+    text = change.content.decode()
+    assert "مصدر الموضوع" in text and "topic given by" not in text  # field names translated
+
+
+def test_api_errors_in_one_language_per_request(client, world):
+    arabic = client.get("/api/articles/", {"page": "0"}, HTTP_ACCEPT_LANGUAGE="ar").json()
+    assert arabic["error"].startswith("يجب") and "page" in arabic["error"]
+    english = client.get("/api/articles/", {"page": "0"}, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english["error"].startswith("page must be")
+    form_error = client.get("/api/articles/", {"date_to": "soon"}, HTTP_ACCEPT_LANGUAGE="ar").json()
+    assert form_error["error"].startswith("قيمة غير صالحة") and not any(c.isascii() and c.isalpha() for c in
+                                                                     form_error["errors"]["date_to"][0]["message"])

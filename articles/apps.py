@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ArticlesConfig(AppConfig):
+    name = "articles"
+    # The admin shows this on its index and breadcrumbs: in the reader's language.
+    verbose_name = _("Archive")
+    default_auto_field = "django.db.models.BigAutoField"
