@@ -77,41 +77,33 @@ def _period(month: dt.date | None) -> str:
     return f"{month.year}-{month.month:02d}" if month else ""
 
 
-def sources_overview() -> list[IndexRow]:
-    """Every source with its article count and monthly series, most articles first."""
-    span, series, totals = _overview("source_id")
+def _rows(objects, column: str, *, name=lambda o: o.name) -> tuple[list[IndexRow], dict, list[int], str, str]:
+    span, series, totals = _overview(column)
+    first, last = _period(span[0] if span else None), _period(span[-1] if span else None)
     rows = [
         IndexRow(
-            slug=s.slug,
-            name=s.name,
-            url=s.get_absolute_url(),
-            count=totals.get(s.pk, 0),
-            months=series.get(s.pk, []),
-            first=_period(span[0] if span else None),
-            last=_period(span[-1] if span else None),
+            slug=o.slug,
+            name=name(o),
+            url=o.get_absolute_url(),
+            count=totals.get(o.pk, 0),
+            months=series.get(o.pk, []),
+            first=first,
+            last=last,
         )
-        for s in Source.objects.all()
+        for o in objects
     ]
-    return sorted(rows, key=lambda r: (-r.count, r.name))
+    rows.sort(key=lambda r: (-r.count, r.name))
+    return rows, totals, series.get(None, []), first, last
+
+
+def sources_overview() -> list[IndexRow]:
+    """Every source with its article count and monthly series, most articles first."""
+    return _rows(Source.objects.all(), "source_id")[0]
 
 
 def topics_overview() -> list[IndexRow]:
     """Every topic, then the unclassified articles, with counts and monthly series."""
-    span, series, totals = _overview("topic_id")
-    first, last = _period(span[0] if span else None), _period(span[-1] if span else None)
-    rows = [
-        IndexRow(
-            slug=t.slug,
-            name=t.name,
-            url=t.get_absolute_url(),
-            count=totals.get(t.pk, 0),
-            months=series.get(t.pk, []),
-            first=first,
-            last=last,
-        )
-        for t in Topic.objects.all()
-    ]
-    rows.sort(key=lambda r: (-r.count, r.name))
+    rows, totals, unclassified, first, last = _rows(Topic.objects.all(), "topic_id")
     if totals.get(None):
         rows.append(
             IndexRow(
@@ -119,10 +111,9 @@ def topics_overview() -> list[IndexRow]:
                 name=gettext("Unclassified"),
                 url="",
                 count=totals[None],
-                months=series.get(None, []),
+                months=unclassified,
                 first=first,
                 last=last,
             )
         )
     return rows
-

@@ -68,7 +68,9 @@ def search(request: HttpRequest) -> HttpResponse:
             "query_string": params.urlencode(),
             "sort_choices": SORT_CHOICES,
             # A new query keeps the chosen facets.
-            "hidden": [(key, value) for key in ("topic", "source", "entity", "kind") for value in params.getlist(key)],
+            "hidden": [
+                (key, value) for key in ("topic", "source", "entity", "kind", "hist") for value in params.getlist(key)
+            ],
             "clear_dates_url": url_with(params, drop=DATE_PARAMS) if has_dates else "",
             "chips": filter_chips(filterset=result.filterset, params=params),
             "clear_filters_url": url_with(params, drop=FILTER_PARAMS),
@@ -119,19 +121,27 @@ def topic_index(request: HttpRequest) -> HttpResponse:
     return _index(request, browsing.topics_overview(), "articles/topic_index.html")
 
 
-def _browse_page(request: HttpRequest, *, articles, histogram, facet: str, obj, template: str) -> HttpResponse:
+def _entity_links(values: list, params: QueryDict) -> list:
+    """Each entity's page, and the search ``params`` narrowed to its articles."""
+    for value in values:
+        value.url = reverse("entity_detail", args=[value.slug])
+        value.search_url = url_with(params, toggle=("entity", value.slug))
+    return values
+
+
+def _browse_page(request: HttpRequest, *, articles, histogram, facet: str, obj) -> HttpResponse:
     """A source or topic page: its histogram, top entities and newest articles."""
     params = QueryDict(mutable=True)
     params[facet] = obj.slug
-    top = selectors.entities_top(queryset=articles)
-    for value in top:
-        value.url = reverse("entity_detail", args=[value.slug])
-        value.search_url = url_with(params, toggle=("entity", value.slug))
+    top = _entity_links(selectors.entities_top(queryset=articles), params)
     return _listing(
         request,
         articles,
-        template,
-        **{facet: obj},
+        "articles/_browse_detail.html",
+        obj=obj,
+        facet=facet,
+        index_url=reverse(f"{facet}_index"),
+        feed_url=reverse(f"{facet}_feed", args=[obj.slug]),
         chart=_chart(histogram, params),
         top_entities=top,
         search_url=url_with(params),
@@ -146,7 +156,6 @@ def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
         histogram=selectors.source_histogram(source=source),
         facet="source",
         obj=source,
-        template="articles/source_detail.html",
     )
 
 
@@ -158,7 +167,6 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
         histogram=selectors.topic_histogram(topic=topic),
         facet="topic",
         obj=topic,
-        template="articles/topic_detail.html",
     )
 
 
@@ -170,10 +178,7 @@ def entity_detail(request: HttpRequest, slug: str) -> HttpResponse:
     params["entity"] = entity.slug
     chart = _chart(histogram, params)
     hit = selectors.entity_hits([entity])[0]
-    cooccurring = selectors.entity_cooccurrence(entity=entity)
-    for value in cooccurring:
-        value.url = reverse("entity_detail", args=[value.slug])
-        value.search_url = url_with(params, toggle=("entity", value.slug))
+    cooccurring = _entity_links(selectors.entity_cooccurrence(entity=entity), params)
     return _listing(
         request,
         articles,

@@ -222,3 +222,14 @@ def test_api_errors_in_one_language_per_request(client, world):
     form_error = client.get("/api/articles/", {"date_to": "soon"}, HTTP_ACCEPT_LANGUAGE="ar").json()
     assert form_error["error"].startswith("قيمة غير صالحة") and not any(c.isascii() and c.isalpha() for c in
                                                                      form_error["errors"]["date_to"][0]["message"])
+
+
+def test_sqlite_fts_delete_trigger_survives_the_migrations():
+    """SQLite rebuilds articles_article to add a column, dropping its triggers (0007 puts it back)."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the FTS delete trigger exists on SQLite only")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'articles_article'")
+        assert ("article_fts_delete",) in cursor.fetchall()

@@ -10,6 +10,19 @@ def origins_fill(apps, schema_editor):
     Article.objects.filter(topic_locked=False, topic__isnull=False).update(topic_origin="model")
 
 
+# SQLite's schema editor adds these columns by rebuilding articles_article (new table, copy, drop,
+# rename), which drops the table's triggers: put back the FTS delete trigger of 0003_search.
+SQLITE_FTS_DELETE_TRIGGER = (
+    "CREATE TRIGGER IF NOT EXISTS article_fts_delete AFTER DELETE ON articles_article "
+    "BEGIN DELETE FROM article_fts WHERE rowid = old.id; END"
+)
+
+
+def fts_trigger_restore(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute(SQLITE_FTS_DELETE_TRIGGER)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -17,6 +30,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Unapplying: the last step, after the columns' removal rebuilt the table again.
+        migrations.RunPython(migrations.RunPython.noop, fts_trigger_restore),
         migrations.AddField(
             model_name='article',
             name='source_category',
@@ -28,4 +43,5 @@ class Migration(migrations.Migration):
             field=models.CharField(blank=True, choices=[('', 'unclassified'), ('model', 'the topic classifier'), ('source', "the source's category"), ('editor', 'an editor')], default='', max_length=10, verbose_name='topic given by'),
         ),
         migrations.RunPython(origins_fill, migrations.RunPython.noop),
+        migrations.RunPython(fts_trigger_restore, fts_trigger_restore),
     ]
