@@ -27,7 +27,7 @@ class IndexRow:
     name: str
     url: str
     count: int
-    months: list[int] = field(default_factory=list)  # oldest first, over the archive's whole span
+    months: list[int] = field(default_factory=list)  # oldest first, the archive's last SPARKLINE_MONTHS
     first: str = ""  # "2018-01": the month of months[0]
     last: str = ""
 
@@ -49,11 +49,18 @@ def _month_counts(column: str) -> tuple[dict[object, dict[dt.date, int]], dict[o
     return by_month, totals
 
 
+# Sparklines show the archive's last SPARKLINE_MONTHS months: a few clippings dated decades back
+# (or a misread date) would otherwise flatten every line into its last pixels.
+SPARKLINE_MONTHS = 36
+
+
 def _span(by_month: dict[object, dict[dt.date, int]]) -> list[dt.date]:
     every = [m for months in by_month.values() for m in months]
     if not every:
         return []
-    first, last = min(every), max(every)
+    last = max(every)
+    back = last.year * 12 + last.month - 1 - (SPARKLINE_MONTHS - 1)
+    first = max(min(every), dt.date(back // 12, back % 12 + 1, 1))
     span, (year, month) = [], (first.year, first.month)
     while (year, month) <= (last.year, last.month):
         span.append(dt.date(year, month, 1))

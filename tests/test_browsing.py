@@ -233,3 +233,11 @@ def test_sqlite_fts_delete_trigger_survives_the_migrations():
     with connection.cursor() as cursor:
         cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'articles_article'")
         assert ("article_fts_delete",) in cursor.fetchall()
+
+
+def test_sparklines_cover_the_last_three_years(client, world):
+    article_make("خبر قديم جدا", published_on=dt.date(1990, 5, 1))
+    cache.clear()
+    html = client.get("/sources/").content.decode()
+    points = re.search(r'<tr data-slug="marib">.*?<polyline points="([^"]+)"', html, re.S).group(1).split()
+    assert len(points) == 36  # 2021-04 .. 2024-03, not 1990 .. 2024
