@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1:8000
 PYTHON ?= $(shell for p in python3.13 python3.12 python3 $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 /usr/local/bin/python3.1[2-9] /usr/bin/python3.1[2-9]; do \
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: demo test install lint bench clean-demo
+.PHONY: demo test install lint bench clean-demo serve
 
 $(BIN)/.installed: pyproject.toml requirements-camel.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (Django 6)"; exit 1; }
@@ -37,3 +37,9 @@ lint: install
 
 bench: install
 	DEBUG=1 $(BIN)/python bench/run_all.py
+
+# Production server: gunicorn with gunicorn.conf.py (WEB_BIND, WEB_WORKERS, ...). Needs the production environment
+# (SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, optionally DATABASE_REPLICA_URLS); migrate first.
+serve: install
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	$(BIN)/gunicorn --config gunicorn.conf.py newsarchive.wsgi

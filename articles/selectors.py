@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import CharField, Count, F, Max, QuerySet
 from django.db.models.functions import Cast, Substr, TruncMonth
 from django.utils.translation import get_language, gettext
@@ -56,7 +56,8 @@ def _sample_sql(queryset: QuerySet, cap: int, **columns) -> tuple[str, list]:
 
 
 def _rows(sql: str, params: list) -> list[tuple]:
-    with connection.cursor() as cursor:
+    # Raw reads follow the database router (a replica on read-only pages).
+    with connections[router.db_for_read(Article)].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 

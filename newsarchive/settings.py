@@ -54,6 +54,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "newsarchive.db_router.ReplicaReadMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -102,6 +103,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
         # The test database is a file too, so the concurrent-ingest tests really run two connections.
         DATABASES["default"]["TEST"] = {"NAME": str(Path(DATABASES["default"]["NAME"]).with_suffix(".test.sqlite3"))}
+
+# Reads that scale out (newsarchive/db_router.py): hot-standby replicas of the primary, comma-separated URLs.
+# Safe, non-admin page requests read from one of them; writes and reads after a write use the primary.
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS", ""), start=1):
+    DATABASES[f"replica_{_number}"] = dj_database_url.parse(_url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"])
+    # The test runner points a replica at the test database instead of creating one.
+    DATABASES[f"replica_{_number}"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["newsarchive.db_router.PrimaryReplicaRouter"]
+# Paths that always use the primary (staff work reads its own writes), and how long a writer stays pinned to it.
+DATABASE_PRIMARY_PATHS = ("/admin/",)
+DATABASE_REPLICA_PIN_SECONDS = int(os.environ.get("DATABASE_REPLICA_PIN_SECONDS", "10"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-from django.db import connection, transaction
+from django.db import connection, connections, router, transaction
 from django.db.models import BooleanField, Expression, F, Field, FloatField, QuerySet
 
 from articles.search.arabic import query_forms
@@ -102,6 +102,12 @@ class TableSQL(Expression):
         return self.sql.replace("{t}", compiler.quote_name(self.alias)), list(self.params)
 
 
+def _read_alias() -> str:
+    from articles.models import Article
+
+    return router.db_for_read(Article)
+
+
 def _condition(clauses: list[list[Term]]) -> tuple[str, list[str]]:
     parts = [_terms_sql(clause) for clause in clauses]
     return " AND ".join(sql for sql, _ in parts), [p for _, ps in parts for p in ps]
@@ -145,15 +151,17 @@ class PostgresBackend(SearchBackend):
         # The planner prices "vector @@ query" on a row as one cheap operator, but each row's
         # vector is a toasted, compressed value: a sequential or date-index scan that tests rows
         # one by one costs seconds where the GIN index costs milliseconds (see ARCHITECTURE.md).
-        with transaction.atomic():
-            with connection.cursor() as cursor:
+        # On the database the search reads from (a replica on read-only pages, see newsarchive/db_router.py).
+        alias = _read_alias()
+        with transaction.atomic(using=alias):
+            with connections[alias].cursor() as cursor:
                 cursor.execute("SET LOCAL enable_seqscan = off")
             yield self
 
     def selective(self) -> None:
         # Few matches: never walk the date index testing rows ("newest first" with a rare word);
         # fetch the matches from GIN and sort them. With many matches the walk is the fast plan.
-        with connection.cursor() as cursor:
+        with connections[_read_alias()].cursor() as cursor:
             cursor.execute("SET LOCAL enable_indexscan = off")
 
     def ranked_ids(self, queryset: QuerySet, query: ParsedQuery, *, offset: int, limit: int) -> list[int]:
