@@ -111,6 +111,12 @@ for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS", ""), start=1):
     # The test runner points a replica at the test database instead of creating one.
     DATABASES[f"replica_{_number}"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["newsarchive.db_router.PrimaryReplicaRouter"]
+# PostgreSQL's JIT compiler off (DB_JIT=1 turns it back on): the search queries run with enable_seqscan=off, whose
+# disable_cost (1e10) lifts every plan above jit_above_cost, so each search paid 100-500 ms of LLVM compilation for
+# queries that run in a few ms (docs/PERFORMANCE.md, "JIT").
+for _alias in DATABASES.values():
+    if _alias["ENGINE"] == "django.db.backends.postgresql" and not env_bool("DB_JIT", False):
+        _alias.setdefault("OPTIONS", {})["options"] = "-c jit=off"
 # Paths that always use the primary (staff work reads its own writes), and how long a writer stays pinned to it.
 DATABASE_PRIMARY_PATHS = ("/admin/",)
 DATABASE_REPLICA_PIN_SECONDS = int(os.environ.get("DATABASE_REPLICA_PIN_SECONDS", "10"))
