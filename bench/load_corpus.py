@@ -76,16 +76,22 @@ def _tables_empty(connection) -> None:
 
 
 def _indexes_drop(connection) -> list[str]:
-    """Drop the secondary indexes of the article and mention tables; returns their definitions."""
+    """Drop the secondary indexes of the article and mention tables; returns their definitions.
+
+    The definitions are kept in a table until they are re-created, so a load that was interrupted leaves them
+    for the next one instead of losing the indexes."""
     with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_load_indexes (name text PRIMARY KEY, definition text)")
         cursor.execute(
-            "SELECT i.indexname, i.indexdef FROM pg_indexes i JOIN pg_class c ON c.relname = i.indexname "
-            "JOIN pg_index x ON x.indexrelid = c.oid WHERE i.tablename IN ('articles_article', 'articles_mention') "
-            "AND NOT x.indisunique AND NOT x.indisprimary"
+            "INSERT INTO bench_load_indexes SELECT i.indexname, i.indexdef FROM pg_indexes i "
+            "JOIN pg_class c ON c.relname = i.indexname JOIN pg_index x ON x.indexrelid = c.oid "
+            "WHERE i.tablename IN ('articles_article', 'articles_mention') AND NOT x.indisunique "
+            "AND NOT x.indisprimary ON CONFLICT DO NOTHING"
         )
+        cursor.execute("SELECT name, definition FROM bench_load_indexes")
         found = cursor.fetchall()
         for name, _ in found:
-            cursor.execute(f'DROP INDEX "{name}"')
+            cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
     return [definition for _, definition in found]
 
 
@@ -190,6 +196,7 @@ def load(path: Path, *, limit: int | None, workers: int) -> dict:
             cursor.execute("SET maintenance_work_mem = '512MB'")
             for definition in definitions:
                 cursor.execute(definition)
+            cursor.execute("DROP TABLE bench_load_indexes")
             cursor.execute("ANALYZE")
         else:
             cursor.execute("ANALYZE")
