@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 RARE, MEDIUM, COMMON, MOST = "أزنافور", "أوكرانيا", "الرئيس", "في"
 PHRASE = '"الأمم المتحدة"'
+APP_NAME = "bench-pages-server"
 # Spelling variants, clitics and false friends: (probe, what the reader means, kind).
 QUALITY = [
     ("اوكرانيا", "أوكرانيا without hamza", "variant"),
@@ -75,6 +76,8 @@ def server_start(*, workers: int) -> tuple[subprocess.Popen, int]:
         "WEB_BIND": f"127.0.0.1:{port}",
         "WEB_WORKERS": str(workers),
         "WEB_TIMEOUT": "120",
+        # libpq names the server's connections, so their backends' CPU can be told from other clients'.
+        "PGAPPNAME": APP_NAME,
     }
     python = str(Path(sys.executable))
     subprocess.run([python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
@@ -148,19 +151,63 @@ def page_set() -> dict[str, str]:
     }
 
 
-def pages_time(port: int, pages: dict[str, str], *, reps: int, warmup: int) -> dict:
+def _cpu_seconds(pids: list[int]) -> dict[int, float]:
+    ticks = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return out
+
+
+def _cpu_since(before: dict[int, float], server: subprocess.Popen) -> float:
+    """CPU seconds spent since ``before`` by the serving processes (ones born since count whole)."""
+    now = _cpu_seconds(serving_pids(server))
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in now.items())
+
+
+def serving_pids(server: subprocess.Popen) -> list[int]:
+    """The gunicorn workers and the PostgreSQL backends of this database (not this process's own)."""
+    from django.db import connection
+
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    pids = [int(pid) for pid in children]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = %s",
+                [APP_NAME],
+            )
+            pids += [row[0] for row in cursor.fetchall()]
+    return pids
+
+
+def pages_time(port: int, pages: dict[str, str], *, reps: int, warmup: int, server=None) -> dict:
+    """Latency per page; with ``server``, also the CPU milliseconds per request that the gunicorn workers and the
+    database backends spent (contention-independent: on an idle machine latency is about this CPU time)."""
     results = {}
     for name, path in pages.items():
-        samples, size = [], 0
+        samples, size, cpu = [], 0, {}
         reps_here = max(5, reps // 6) if "export" in path else reps
         for i in range(warmup + reps_here):
             status, size, ms = fetch(port, path)
             if status != 200:
                 raise RuntimeError(f"{name}: {path} answered {status}")
+            if i == warmup - 1 and server is not None:
+                cpu = _cpu_seconds(serving_pids(server))
             if i >= warmup:
                 samples.append(ms)
         results[name] = {"path": path, "bytes": size, **percentiles(samples)}
-        print(f"{name:36} p50 {results[name]['p50']:8.1f}  p95 {results[name]['p95']:8.1f} ms", file=sys.stderr)
+        if server is not None and warmup:
+            results[name]["cpu_ms_per_request"] = round(_cpu_since(cpu, server) * 1000 / len(samples), 1)
+        print(
+            f"{name:36} p50 {results[name]['p50']:8.1f}  p95 {results[name]['p95']:8.1f} ms"
+            f"  cpu {results[name].get('cpu_ms_per_request')} ms/request",
+            file=sys.stderr,
+        )
     return results
 
 
@@ -294,8 +341,17 @@ def load_test(port: int, pages: dict[str, str], *, seconds: int, connections: in
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
         handle.write("\n".join(mix))
     env = {**os.environ, "WRK_PATHS": handle.name}
-    command = [wrk, "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s",
-               str(ROOT / "bench" / "wrk_mix.lua"), f"http://127.0.0.1:{port}"]
+    command = [
+        wrk,
+        "-t2",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(ROOT / "bench" / "wrk_mix.lua"),
+        f"http://127.0.0.1:{port}",
+    ]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=seconds + 60, check=True)
     os.unlink(handle.name)
     summary = json.loads(done.stdout.strip().splitlines()[-1])
@@ -339,6 +395,20 @@ def plot(paths: list[Path], out: Path) -> None:
     fig.savefig(out, dpi=110)
 
 
+def markdown(paths: list[Path]) -> str:
+    """The page table of docs/PERFORMANCE.md from result files (one column pair per run)."""
+    runs = [json.loads(p.read_text()) for p in paths]
+    head = "| page | " + " | ".join(f"{r['vendor']} {r['label']} p50 / p95 / p99 ms" for r in runs) + " |"
+    lines = [head, "| --- |" + " ---: |" * len(runs)]
+    for name in runs[0]["pages"]:
+        cells = []
+        for r in runs:
+            page = r["pages"].get(name)
+            cells.append(f"{page['p50']:,.0f} / {page['p95']:,.0f} / {page['p99']:,.0f}" if page else "–")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--label", default="")
@@ -351,10 +421,14 @@ def main() -> None:
     parser.add_argument("--load-connections", type=int, default=8)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--plot", nargs="+", type=Path, help="only draw the plot from these result files")
+    parser.add_argument("--markdown", nargs="+", type=Path, help="only print the page table of these result files")
     parser.add_argument("--plot-out", type=Path, default=ROOT / "docs" / "performance-p95.png")
     args = parser.parse_args()
     if args.plot:
         plot(args.plot, args.plot_out)
+        return
+    if args.markdown:
+        print(markdown(args.markdown))
         return
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsarchive.settings")
     os.environ.setdefault("DEBUG", "1")
@@ -374,7 +448,7 @@ def main() -> None:
     pages = page_set()
     process, port = server_start(workers=args.workers)
     try:
-        result["pages"] = pages_time(port, pages, reps=args.reps, warmup=args.warmup)
+        result["pages"] = pages_time(port, pages, reps=args.reps, warmup=args.warmup, server=process)
         if args.load:
             result["load_test"] = load_test(port, pages, seconds=args.load, connections=args.load_connections)
             print(f"load test: {result['load_test']}", file=sys.stderr)
