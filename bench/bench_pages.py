@@ -376,20 +376,27 @@ def plot(paths: list[Path], out: Path) -> None:
     import matplotlib.pyplot as plt
 
     runs = [json.loads(p.read_text()) for p in paths]
-    fig, ax = plt.subplots(figsize=(9, 5))
+    fig, (ax, cpu_ax) = plt.subplots(1, 2, figsize=(13, 5.5))
     for vendor in sorted({r["vendor"] for r in runs}):
         chosen = sorted((r for r in runs if r["vendor"] == vendor), key=lambda r: r["articles"])
         for name in chosen[0]["pages"]:
             if not name.startswith("search"):
                 continue
-            xs = [r["articles"] for r in chosen if name in r["pages"]]
-            ys = [r["pages"][name]["p95"] for r in chosen if name in r["pages"]]
-            ax.plot(xs, ys, marker="o", label=f"{vendor}: {name}")
-    ax.axhline(150, color="red", linestyle="--", linewidth=1, label="target 150 ms")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("articles")
-    ax.set_ylabel("p95, ms (HTTP, time to last byte)")
+            rows = [r for r in chosen if name in r["pages"]]
+            xs = [r["articles"] for r in rows]
+            (line,) = ax.plot(xs, [r["pages"][name]["p95"] for r in rows], marker="o", label=f"{vendor}: {name}")
+            cpu = [(r["articles"], r["pages"][name].get("cpu_ms_per_request")) for r in rows]
+            cpu = [(x, y) for x, y in cpu if y is not None]
+            if cpu:
+                cpu_ax.plot(*zip(*cpu, strict=True), marker="o", color=line.get_color())
+    for axis, label in ((ax, "p95, ms (HTTP, time to last byte)"), (cpu_ax, "CPU ms per request (worker + DB)")):
+        axis.axhline(150, color="red", linestyle="--", linewidth=1, label="target 150 ms")
+        axis.set_xscale("log")
+        axis.set_yscale("log")
+        axis.set_xlabel("articles")
+        axis.set_ylabel(label)
+    ax.set_title("latency on the saturated shared machine (load avg ~21)", fontsize=9)
+    cpu_ax.set_title("CPU per request: what an idle core would need", fontsize=9)
     ax.legend(fontsize=6, ncol=2)
     fig.tight_layout()
     fig.savefig(out, dpi=110)
