@@ -2,7 +2,8 @@
 
 Sync workers: each page is a few short database queries and template rendering (CPU-bound Python), so one request
 per process keeps latency predictable. Default workers = 2 × cores: PostgreSQL usually shares the machine and
-each worker waits on it part of the time (measured in docs/PERFORMANCE.md: on 2 cores, 4 workers).
+each worker waits on it part of the time (the benchmarks in docs/PERFORMANCE.md ran 4 on 2 cores; worker
+counts were not compared there).
 """
 
 import os
