@@ -1,9 +1,10 @@
-"""Tokens/second of the shipped CRF NER on one core.
+"""Tokens/second of a shipped NER backend (crf or neural) on one core.
 
-    .venv/bin/python bench/bench_ner.py [--conll ../shared/data/anercorp/train.txt] [--model-dir DIR]
+    .venv/bin/python bench/bench_ner.py [--backend neural] [--conll ../shared/data/anercorp/train.txt] [--model-dir DIR]
 
-Without --conll it tags the seed fixture repeated. Reports CPU time (process_time, one thread),
-so a busy shared machine does not distort the figure much; model loading is excluded.
+Without --conll it tags the seed fixture repeated. Reports CPU time (process_time, one thread:
+the neural backend's onnxruntime session runs with intra_op_num_threads=1), so a busy shared machine
+does not distort the figure much; model loading is excluded.
 """
 
 from __future__ import annotations
@@ -18,15 +19,17 @@ sys.path.insert(0, str(ROOT))
 
 from articles.enrich.ner.conll import read_conll  # noqa: E402
 from articles.enrich.ner.crf import CrfBackend  # noqa: E402
+from articles.enrich.ner.neural import NeuralBackend  # noqa: E402
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--conll", help="CoNLL file whose tokens are tagged (default: seed fixture x 200)")
     ap.add_argument("--model-dir", default=None)
+    ap.add_argument("--backend", choices=("crf", "neural"), default="crf")
     args = ap.parse_args()
 
-    backend = CrfBackend(args.model_dir)
+    backend = CrfBackend(args.model_dir) if args.backend == "crf" else NeuralBackend(args.model_dir, threads=1)
     t = time.perf_counter()
     backend.tag_tokens([["تحميل"]])
     print(f"model load: {time.perf_counter() - t:.2f}s")

@@ -186,9 +186,11 @@ UPLOAD_DIR = Path(os.environ.get("UPLOAD_DIR", BASE_DIR / "var" / "uploads"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-# Enrichment: entity extraction backend ("crf" = the shipped model, "camel" = camel-tools' BERT NER).
+# Enrichment: entity extraction backend ("neural" = the shipped BiLSTM-CRF run with onnxruntime,
+# "crf" = the shipped two-pass CRF, "camel" = camel-tools' BERT NER). See docs/ner.md.
 NER_BACKEND = os.environ.get("NER_BACKEND", "crf")
 NER_MODEL_DIR = os.environ.get("NER_MODEL_DIR") or None
+NER_NEURAL_MODEL_DIR = os.environ.get("NER_NEURAL_MODEL_DIR") or None
 TOPIC_MODEL_PATH = os.environ.get("TOPIC_MODEL_PATH") or None
 # Bulk ingest enriches in this many worker processes (0 = in-process).
 INGEST_WORKERS = int(os.environ.get("INGEST_WORKERS", str(min(2, os.cpu_count() or 1))))

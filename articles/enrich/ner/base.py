@@ -31,6 +31,7 @@ class NerBackend(ABC):
 _BACKENDS = {
     "crf": ("articles.enrich.ner.crf", "CrfBackend"),
     "camel": ("articles.enrich.ner.camel", "CamelBackend"),
+    "neural": ("articles.enrich.ner.neural", "NeuralBackend"),
 }
 
 

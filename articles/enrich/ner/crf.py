@@ -97,15 +97,22 @@ class CrfBackend(NerBackend):
         return spans_from_tags(text, sents, tags, self._proclitic_len)
 
     def _proclitic_len(self, tok: str) -> int:
-        """Length of a conjunction/preposition glued to an entity's first word, or 0."""
-        full = self._counts.get(word_key(tok), 0)
-        for p in _TRIM:
-            if tok.startswith(p) and len(tok) - len(p) >= 3:
-                # The bare word must be far commoner than the glued form in the unlabelled news:
-                # موسكو is 50x بموسكو, but ريكس only 5x بريكس (whose ب belongs to the name).
-                # Before the article ال the letter is practically always a clitic: والصين.
-                bare = tok[len(p) :]
-                ratio = _TRIM_RATIO_AL if bare.startswith("ال") else _TRIM_RATIO
-                if self._counts.get(word_key(bare), 0) >= max(ratio * full, _TRIM_MIN):
-                    return len(p)
-        return 0
+        return proclitic_len(tok, self._counts)
+
+
+def proclitic_len(tok: str, counts: dict[str, int]) -> int:
+    """Length of a conjunction/preposition glued to an entity's first word, or 0.
+
+    ``counts``: corpus counts of ``word_key`` forms (``clusters.load_clusters``).
+    """
+    full = counts.get(word_key(tok), 0)
+    for p in _TRIM:
+        if tok.startswith(p) and len(tok) - len(p) >= 3:
+            # The bare word must be far commoner than the glued form in the unlabelled news:
+            # موسكو is 50x بموسكو, but ريكس only 5x بريكس (whose ب belongs to the name).
+            # Before the article ال the letter is practically always a clitic: والصين.
+            bare = tok[len(p) :]
+            ratio = _TRIM_RATIO_AL if bare.startswith("ال") else _TRIM_RATIO
+            if counts.get(word_key(bare), 0) >= max(ratio * full, _TRIM_MIN):
+                return len(p)
+    return 0

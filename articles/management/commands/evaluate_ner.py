@@ -11,14 +11,16 @@ from articles.enrich.ner.conll import evaluate, format_report, read_conll, split
 
 class Command(BaseCommand):
     help = (
-        "Evaluate the NER backend (settings.NER_BACKEND, default crf) on a CoNLL file: per-type "
+        "Evaluate the NER backend (settings.NER_BACKEND, or --backend crf|neural|camel) on a CoNLL file: per-type "
         "precision/recall/F1 of exact entity spans, overall; the last line is 'micro-F1 0.xxxx'."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", help="CoNLL file: token TAG per line, blank line between sentences")
         parser.add_argument("--backend", default=None, help="override settings.NER_BACKEND")
-        parser.add_argument("--model-dir", default=None, help="crf model directory (default: settings/shipped)")
+        parser.add_argument(
+            "--model-dir", default=None, help="the backend's model directory (default: settings/shipped)"
+        )
         parser.add_argument(
             "--dev-split", type=float, default=0.0, help="score only this last fraction of PATH (the dev split)"
         )
@@ -32,5 +34,9 @@ class Command(BaseCommand):
             sents = split_dev(sents, dev_split)[1]
         name = backend or getattr(settings, "NER_BACKEND", "crf")
         kwargs = {"model_dir": model_dir} if model_dir else {}
-        pred = get_backend(name, **kwargs).tag_tokens([[t for t, _ in s] for s in sents])
+        try:
+            ner = get_backend(name, **kwargs)
+            pred = ner.tag_tokens([[t for t, _ in s] for s in sents])
+        except (ValueError, FileNotFoundError) as exc:
+            raise CommandError(str(exc)) from exc
         self.stdout.write(format_report(evaluate([[g for _, g in s] for s in sents], pred)))

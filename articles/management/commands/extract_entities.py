@@ -23,16 +23,20 @@ def checkpoint_path() -> Path:
 
 
 def model_file() -> Path:
-    """The CRF model file the crf backend loads."""
+    """The model file the configured backend loads (crf: model.crfsuite, neural: encoder.onnx)."""
+    if settings.NER_BACKEND == "neural":
+        from articles.enrich.ner.neural import DEFAULT_NEURAL_DIR
+
+        return Path(getattr(settings, "NER_NEURAL_MODEL_DIR", None) or DEFAULT_NEURAL_DIR) / "encoder.onnx"
     from articles.enrich.ner.train import DEFAULT_MODEL_DIR, MODEL_FILE
 
     return Path(settings.NER_MODEL_DIR or DEFAULT_MODEL_DIR) / MODEL_FILE
 
 
 def model_time() -> dt.datetime | None:
-    """When the CRF model was written: articles extracted before it are stale."""
+    """When the model file was written: articles extracted before it are stale (camel: unknown, None)."""
     path = model_file()
-    if settings.NER_BACKEND != "crf" or not path.exists():
+    if settings.NER_BACKEND not in ("crf", "neural") or not path.exists():
         return None
     return dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
 
