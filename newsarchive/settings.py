@@ -188,7 +188,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Enrichment: entity extraction backend ("neural" = the shipped BiLSTM-CRF run with onnxruntime,
 # "crf" = the shipped two-pass CRF, "camel" = camel-tools' BERT NER). See docs/ner.md.
-NER_BACKEND = os.environ.get("NER_BACKEND", "crf")
+NER_BACKEND = os.environ.get("NER_BACKEND", "neural")
 NER_MODEL_DIR = os.environ.get("NER_MODEL_DIR") or None
 NER_NEURAL_MODEL_DIR = os.environ.get("NER_NEURAL_MODEL_DIR") or None
 TOPIC_MODEL_PATH = os.environ.get("TOPIC_MODEL_PATH") or None

@@ -168,6 +168,44 @@ def predict(model, crf, enc, table, sents, batch=64):
     return out
 
 
+def meta_base(args, vocab, chars, n_train, crf) -> dict:
+    return {
+        "tags": list(TAGS),
+        "chars": chars,
+        "settings": {k: v for k, v in vars(args).items() if k not in ("train", "vectors", "out")},
+        "vocab_size": len(vocab),
+        "train_sentences": n_train,
+        "transitions": (crf.trans + crf.mask_t).detach().numpy().round(5).tolist(),
+        "start": (crf.start + crf.mask_s).detach().numpy().round(5).tolist(),
+    }
+
+
+def export(model, enc, table, q, scale, vocab, meta, out: Path) -> None:
+    """Write encoder.onnx, vectors.npz, vocab.txt.gz and meta.json into ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    # Export: the ONNX graph takes word vectors (looked up in numpy) and emits scores; Viterbi runs in numpy.
+    was_training = model.training
+    model.eval()
+    x = tensors(enc, table, [["a", "b", "c"], ["d"]], None)
+    torch.onnx.export(
+        model,
+        (x["vectors"], x["chars"], x["shapes"], x["clusters"], x["rev"]),
+        str(out / "encoder.onnx"),
+        input_names=["vectors", "chars", "shapes", "clusters", "rev"],
+        output_names=["emissions"],
+        dynamic_axes={n: {0: "batch", 1: "tokens"} for n in ("vectors", "chars", "shapes", "clusters", "rev",
+                                                              "emissions")},
+        opset_version=17,
+        dynamo=False,
+    )
+    np.savez_compressed(out / "vectors.npz", q=q, scale=scale)
+    with gzip.open(out / "vocab.txt.gz", "wt", encoding="utf-8") as fh:
+        fh.writelines(w + "\n" for w in vocab)
+    meta["max_chars"] = MAX_CHARS
+    (out / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    model.train(was_training)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--train", required=True)
@@ -189,6 +227,7 @@ def main() -> None:
     ap.add_argument("--no-clusters", dest="clusters", action="store_false")
     ap.add_argument("--no-words", dest="words", action="store_false")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--save-every", type=int, default=0, help="also export the model every N epochs to OUT/epochN")
     ap.add_argument("--seed", type=int, default=13)
     args = ap.parse_args()
     torch.manual_seed(args.seed)
@@ -264,20 +303,17 @@ def main() -> None:
                 print(line, flush=True)
                 break
         print(line, flush=True)
+        if args.save_every and epoch % args.save_every == 0:
+            snap = {**meta_base(args, vocab, chars, len(train), crf), "best_epoch": epoch}
+            export(model, enc, table, q, scale, vocab, snap, out / f"epoch{epoch}")
     if best_state is not None:
         model.load_state_dict(best_state[0])
         crf.load_state_dict(best_state[1])
     train_s = time.time() - t0
     meta = {
-        "tags": list(TAGS),
-        "chars": chars,
-        "settings": {k: v for k, v in vars(args).items() if k not in ("train", "vectors", "out")},
-        "vocab_size": len(vocab),
-        "train_sentences": len(train),
+        **meta_base(args, vocab, chars, len(train), crf),
         "best_epoch": best_epoch or epochs,
         "train_seconds": round(train_s),
-        "transitions": (crf.trans + crf.mask_t).detach().numpy().round(5).tolist(),
-        "start": (crf.start + crf.mask_s).detach().numpy().round(5).tolist(),
     }
     if dev:
         pred = predict(model, crf, enc, table, [[t for t, _ in s] for s in dev])
@@ -290,25 +326,7 @@ def main() -> None:
         print("TEST\n" + rep, flush=True)
         meta["test_report"] = rep.splitlines()
 
-    # Export: the ONNX graph takes word vectors (looked up in numpy) and emits scores; Viterbi runs in numpy.
-    model.eval()
-    x = tensors(enc, table, [["a", "b", "c"], ["d"]], None)
-    torch.onnx.export(
-        model,
-        (x["vectors"], x["chars"], x["shapes"], x["clusters"], x["rev"]),
-        str(out / "encoder.onnx"),
-        input_names=["vectors", "chars", "shapes", "clusters", "rev"],
-        output_names=["emissions"],
-        dynamic_axes={n: {0: "batch", 1: "tokens"} for n in ("vectors", "chars", "shapes", "clusters", "rev",
-                                                              "emissions")},
-        opset_version=17,
-        dynamo=False,
-    )
-    np.savez_compressed(out / "vectors.npz", q=q, scale=scale)
-    with gzip.open(out / "vocab.txt.gz", "wt", encoding="utf-8") as fh:
-        fh.writelines(w + "\n" for w in vocab)
-    meta["max_chars"] = MAX_CHARS
-    (out / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    export(model, enc, table, q, scale, vocab, meta, out)
     print(f"done in {time.time() - t0:.0f}s -> {out}", flush=True)
 
 

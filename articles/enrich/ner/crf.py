@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Sequence
 from pathlib import Path
+
+import numpy as np
 
 from articles.enrich.ner.base import EntitySpan, NerBackend
 from articles.enrich.ner.clusters import load_clusters, word_key
@@ -90,6 +93,30 @@ class CrfBackend(NerBackend):
         mem = memory_features(tokens, tags, stems=[feat.stems(s) for s in tokens])
         t2 = self._tagger2
         return [t2.tag([a + b for a, b in zip(x, m, strict=True)]) if x else [] for x, m in zip(xs, mem, strict=True)]
+
+    def marginals(self, tokens: list[list[str]], labels: Sequence[str], passes: int = 2) -> list[np.ndarray]:
+        """Per sentence, a (tokens, len(labels)) array of the CRF's marginal probabilities of each label.
+
+        ``passes=2`` uses the second (document-memory) pass when the model has one. The neural backend
+        adds their logarithm to its own scores (an ensemble, see neural.py).
+        """
+        self._load()
+        with self._tag_lock:
+            feat, tagger = self._feat, self._tagger
+            xs = [feat.sentence(s) for s in tokens]
+            if passes == 2 and self._tagger2 is not None:
+                tags = [tagger.tag(x) if x else [] for x in xs]
+                mem = memory_features(tokens, tags, stems=[feat.stems(s) for s in tokens])
+                xs = [[a + b for a, b in zip(x, m, strict=True)] for x, m in zip(xs, mem, strict=True)]
+                tagger = self._tagger2
+            out = []
+            for x in xs:
+                if not x:
+                    out.append(np.zeros((0, len(labels))))
+                    continue
+                tagger.set(x)
+                out.append(np.array([[tagger.marginal(y, i) for y in labels] for i in range(len(x))]))
+            return out
 
     def extract(self, text: str) -> list[EntitySpan]:
         sents = sentences_with_offsets(text)

@@ -21,11 +21,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--model-dir", default=None, help="the backend's model directory (default: settings/shipped)"
         )
+        parser.add_argument("--crf-model-dir", default=None, help="neural: the CRF model of its ensemble")
         parser.add_argument(
             "--dev-split", type=float, default=0.0, help="score only this last fraction of PATH (the dev split)"
         )
 
     def handle(self, *args, path: str, backend: str | None, model_dir: str | None, dev_split: float, **opts) -> None:
+        crf_model_dir = opts.get("crf_model_dir")
         try:
             sents = read_conll(path)
         except OSError as exc:
@@ -34,6 +36,8 @@ class Command(BaseCommand):
             sents = split_dev(sents, dev_split)[1]
         name = backend or getattr(settings, "NER_BACKEND", "crf")
         kwargs = {"model_dir": model_dir} if model_dir else {}
+        if crf_model_dir:
+            kwargs["crf_model_dir"] = crf_model_dir
         try:
             ner = get_backend(name, **kwargs)
             pred = ner.tag_tokens([[t for t, _ in s] for s in sents])
