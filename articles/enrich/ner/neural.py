@@ -63,46 +63,58 @@ class NeuralBackend(NerBackend):
         self._counts: dict[str, int] = {}
 
     def _load(self) -> None:
-        if self._encoder is not None and self._pid == os.getpid():
+        """Tables and the CRF on first use. The onnxruntime sessions come later (``_run``), per process."""
+        if self._encoder is not None:
             return
         with self._lock:
-            if self._encoder is not None and self._pid == os.getpid():
+            if self._encoder is not None:
                 return
-            import onnxruntime
-
             d = self.model_dir
             if not (d / "encoder.onnx").exists():
                 raise FileNotFoundError(f"no neural NER model in {d}: see docs/ner.md (training/ner_neural_train.py)")
             meta = json.loads((d / "meta.json").read_text(encoding="utf-8"))
-            if self._encoder is None:
-                with gzip.open(d / "vocab.txt.gz", "rt", encoding="utf-8") as fh:
-                    vocab = fh.read().splitlines()
-                vec = np.load(d / "vectors.npz")
-                table = vec["q"].astype(np.float32) * vec["scale"][:, None]
-                self._table = np.concatenate([np.zeros((2, table.shape[1]), np.float32), table])
-                table_c, counts = load_clusters(DEFAULT_MODEL_DIR / CLUSTERS_FILE)
-                self._counts = counts
-                self._trans = np.asarray(meta["transitions"], dtype=np.float32)
-                self._start = np.asarray(meta["start"], dtype=np.float32)
-                self._tags = meta["tags"]
-                ensemble = meta.get("crf_ensemble") or {}
-                self._crf_weight = float(ensemble.get("weight", 0.0))
-                self._crf_passes = int(ensemble.get("passes", 2))
-                if self._crf_weight > 0:
-                    from articles.enrich.ner.crf import CrfBackend
+            with gzip.open(d / "vocab.txt.gz", "rt", encoding="utf-8") as fh:
+                vocab = fh.read().splitlines()
+            vec = np.load(d / "vectors.npz")
+            table = vec["q"].astype(np.float32) * vec["scale"][:, None]
+            self._table = np.concatenate([np.zeros((2, table.shape[1]), np.float32), table])
+            table_c, counts = load_clusters(DEFAULT_MODEL_DIR / CLUSTERS_FILE)
+            self._counts = counts
+            self._trans = np.asarray(meta["transitions"], dtype=np.float32)
+            self._start = np.asarray(meta["start"], dtype=np.float32)
+            self._tags = meta["tags"]
+            ensemble = meta.get("crf_ensemble") or {}
+            self._crf_weight = float(ensemble.get("weight", 0.0))
+            self._crf_passes = int(ensemble.get("passes", 2))
+            if self._crf_weight > 0:
+                from articles.enrich.ner.crf import CrfBackend
 
-                    self._crf = CrfBackend(self.crf_model_dir)
-                self._encoder = TokenEncoder(vocab, meta["chars"], {w: int(ids[0]) for w, ids in table_c.items()})
-            opts = onnxruntime.SessionOptions()
-            opts.intra_op_num_threads = self.threads
-            opts.inter_op_num_threads = 1
-            # Several encoders (encoder.onnx, encoder2.onnx, ...) form an ensemble: emissions are averaged.
-            self._sessions = [
-                onnxruntime.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-                for path in sorted(d.glob("encoder*.onnx"))
-            ]
-            self._inputs = [[i.name for i in s.get_inputs()] for s in self._sessions]
-            self._pid = os.getpid()
+                self._crf = CrfBackend(self.crf_model_dir)
+                self._crf.tag_tokens([])  # load it now: forked workers then share it
+            self._encoder = TokenEncoder(vocab, meta["chars"], {w: int(ids[0]) for w, ids in table_c.items()})
+
+    def _run(self, feeds: dict[str, np.ndarray]) -> np.ndarray:
+        """Mean emissions of the encoders. Sessions are created in the process that runs them: the ingest
+        pool forks after warming the backend up on empty text, which creates none, so no onnxruntime
+        thread exists at fork time, and a child never uses a session made by its parent."""
+        if self._pid != os.getpid():
+            with self._lock:
+                if self._pid != os.getpid():
+                    import onnxruntime
+
+                    opts = onnxruntime.SessionOptions()
+                    opts.intra_op_num_threads = self.threads
+                    opts.inter_op_num_threads = 1
+                    # Several encoders (encoder.onnx, encoder2.onnx, ...) form an ensemble.
+                    paths = sorted(self.model_dir.glob("encoder*.onnx"))
+                    self._sessions = [
+                        onnxruntime.InferenceSession(str(p), opts, providers=["CPUExecutionProvider"]) for p in paths
+                    ]
+                    self._inputs = [[i.name for i in s.get_inputs()] for s in self._sessions]
+                    self._pid = os.getpid()
+        # An input a trained graph does not use (e.g. clusters switched off) is not in that graph.
+        runs = zip(self._sessions, self._inputs, strict=True)
+        return sum(sess.run(None, {k: feeds[k] for k in names})[0] for sess, names in runs) / len(self._sessions)
 
     def tag_tokens(self, tokens: list[list[str]], batch_tokens: int = BATCH_TOKENS) -> list[list[str]]:
         """BIO tags; ``batch_tokens`` bounds one onnxruntime call (the result does not depend on it).
@@ -137,9 +149,7 @@ class NeuralBackend(NerBackend):
             "clusters": arrs["clusters"],
             "rev": arrs["rev"],
         }
-        # An input a trained graph does not use (e.g. clusters switched off) is not in that graph.
-        runs = zip(self._sessions, self._inputs, strict=True)
-        em = sum(sess.run(None, {k: feeds[k] for k in names})[0] for sess, names in runs) / len(self._sessions)
+        em = self._run(feeds)
         if marg is not None:
             # Ensemble: the CRF's log marginal probabilities, weighted, are added to the encoder's scores.
             for i, m in enumerate(marg):
