@@ -36,6 +36,7 @@ from articles.dump import Clipping, NotUtf8Error, RecordError, check_utf8, parse
 from articles.forms import DumpUploadForm, too_large_message
 from articles.ingest import Outcome, article_store, fingerprint_compute, ingest_stream, source_get_or_create
 from articles.models import Article, IngestRun, Source, Topic
+from articles.stories.service import story_assign
 
 SESSION_KEY = "admin_uploads"
 UPLOAD_PERMS = ("articles.add_article", "articles.add_ingestrun")
@@ -331,7 +332,12 @@ def article_add(
     """A clipping typed into the admin: the same service as the ingest (de-dup, extraction, topic)."""
     if source is None:
         source = source_get_or_create(new_source_name)
-    return article_store(title=title, body=body, source=source, published_on=published_on, url=url or "", topic=topic)
+    outcome = article_store(
+        title=title, body=body, source=source, published_on=published_on, url=url or "", topic=topic
+    )
+    if outcome.article is not None:
+        story_assign(articles=[outcome.article])
+    return outcome
 
 
 def article_edit_save(article: Article, *, fingerprint: str, new_source_name: str, topic_chosen: bool) -> None:

@@ -7,3 +7,6 @@ class ArticlesConfig(AppConfig):
     # The admin shows this on its index and breadcrumbs: in the reader's language.
     verbose_name = _("Archive")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from articles.stories import signals  # noqa: F401 - connects the receivers

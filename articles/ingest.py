@@ -24,6 +24,7 @@ from articles.dump import Clipping, ParseItem, RecordError, parse_stream
 from articles.enrich.pipeline import Enrichment, enrichment_compute, enrichment_compute_pair, enrichment_store
 from articles.models import Article, IngestRun, Source
 from articles.search import article_index
+from articles.stories.service import story_assign
 from articles.text import collapse_spaces, search_key
 
 log = logging.getLogger(__name__)
@@ -232,6 +233,7 @@ def _batch_prepare(batch: list[ParseItem], *, run: IngestRun) -> list[Clipping]:
 
 
 def _batch_store(batch: _PendingBatch, *, run: IngestRun, sources: dict[str, Source]) -> None:
+    created: list[Article] = []
     for clipping, enrichment in zip(batch.clippings, batch.enrichments(), strict=True):
         if clipping.source not in sources:
             sources[clipping.source] = source_get_or_create(clipping.source)
@@ -255,6 +257,8 @@ def _batch_store(batch: _PendingBatch, *, run: IngestRun, sources: dict[str, Sou
                     line=clipping.line,
                     message=f"category {clipping.category!r} names no topic; the classifier chose one",
                 )
+            created.append(outcome.article)
+    story_assign(articles=created)  # near-duplicates: one batched band lookup for the whole batch
 
 
 def ingest_stream(

@@ -87,6 +87,31 @@ class IngestRun(models.Model):
         return f"{self.file_name} ({self.started_at:%Y-%m-%d %H:%M})"
 
 
+class Story(models.Model):
+    """Near-duplicate copies of one report (wire copies, lightly edited reprints) across outlets.
+
+    ``lead`` is the earliest copy (publication date, then arrival): listings show a story once, as its
+    lead. ``size`` and ``source_count`` are kept by articles.stories.service so listings need no count.
+    """
+
+    lead = models.ForeignKey(
+        "Article", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("first copy")
+    )
+    size = models.PositiveIntegerField(_("copies"), default=1)
+    source_count = models.PositiveIntegerField(_("outlets"), default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("story")
+        verbose_name_plural = _("stories")
+
+    def __str__(self) -> str:
+        return f"story {self.pk} ({self.size})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("story_detail", args=[self.pk])
+
+
 class Article(models.Model):
     class TopicOrigin(models.TextChoices):
         NONE = "", _("unclassified")
@@ -124,6 +149,14 @@ class Article(models.Model):
         verbose_name=_("ingest run"),
     )
     entities_extracted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Near-duplicate grouping (articles.stories): listings keep only story leads, an indexed flag, so
+    # showing a story once needs no GROUP BY over the matches. A new article is its own lead until assigned.
+    story = models.ForeignKey(
+        Story, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles", verbose_name=_("story")
+    )
+    story_lead = models.BooleanField(_("first copy of its story"), default=True, editable=False)
+    # MinHash signature (articles.stories.signature: NUM_PERM little-endian uint32 values).
+    story_signature = models.BinaryField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -137,6 +170,8 @@ class Article(models.Model):
             models.Index(fields=["source", "-published_on"], name="article_source_date_idx"),
             models.Index(fields=["topic", "-published_on"], name="article_topic_date_idx"),
             models.Index(fields=["-created_at"], name="article_created_idx"),
+            # Grouped listings: newest story leads first.
+            models.Index(fields=["story_lead", "-published_on", "-id"], name="article_lead_published_idx"),
         ]
 
     def __str__(self) -> str:
@@ -239,6 +274,25 @@ class BlockedEntity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.kind})"
+
+
+class StoryBand(models.Model):
+    """One LSH band hash of an article's MinHash signature (articles.stories.signature.band_hashes).
+
+    Candidates for a new article are the articles sharing a band with it: an indexed equality lookup,
+    so grouping costs the same at a million articles as at a thousand.
+    """
+
+    band = models.BigIntegerField(_("band hash"))
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="story_bands")
+
+    class Meta:
+        verbose_name = _("story band")
+        verbose_name_plural = _("story bands")
+        indexes = [models.Index(fields=["band"], name="storyband_band_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.band} → {self.article_id}"
 
 
 # Saved searches live in their own sub-package (articles/alerts/); importing them here registers them with the app.
