@@ -60,6 +60,10 @@ def articles(request: HttpRequest) -> JsonResponse:
             if article.topic
             else None,
             "snippet": str(article.snippet),
+            # Near-duplicate copies: size counts every copy; group=none lists each copy as its own result.
+            "story": {"id": article.story_id, "size": article.story.size if article.story else 1}
+            if article.story_id
+            else None,
         }
         for article in result.page.items
     ]
@@ -74,6 +78,8 @@ def articles(request: HttpRequest) -> JsonResponse:
         {
             "count": result.page.count,
             "count_is_estimate": result.page.count_is_estimate,
+            # What count and facet counts count: "stories" (default, each story once) or "articles" (group=none).
+            "counts": "stories" if result.grouped else "articles",
             "results": results,
             "facets": facets,
             "next": next_url,

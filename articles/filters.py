@@ -25,6 +25,9 @@ SORT_CHOICES = [(SORT_RELEVANCE, _("Relevance")), (SORT_NEWEST, _("Newest first"
 DATE_PARAMS = ("date_from", "date_to", "year", "month")
 # The topic filter's value for "no topic" (a slug no Topic can have: slugs of topics are words).
 UNCLASSIFIED = "none"
+# group=story (the default) lists each story once, as its first copy; group=none lists every copy.
+GROUP_STORY, GROUP_NONE = "story", "none"
+GROUP_CHOICES = [(GROUP_STORY, _("One result per story")), (GROUP_NONE, _("Every copy"))]
 
 
 class ArticleFilterForm(forms.Form):
@@ -66,6 +69,7 @@ class ArticleFilter(django_filters.FilterSet):
     year = django_filters.NumberFilter(method="filter_year", min_value=1, max_value=9999, label=_("Year"))
     month = django_filters.NumberFilter(method="filter_month", min_value=1, max_value=12, label=_("Month"))
     sort = django_filters.ChoiceFilter(choices=SORT_CHOICES, method="filter_sort", label=_("Sort"))
+    group = django_filters.ChoiceFilter(choices=GROUP_CHOICES, method="filter_group", label=_("Stories"))
 
     class Meta:
         model = Article
@@ -81,6 +85,10 @@ class ArticleFilter(django_filters.FilterSet):
                 data["q"] = "".join(ch if ch >= " " or ch in "\t\n" else " " for ch in data.get("q", ""))
         super().__init__(data, *args, **kwargs)
         self.parsed: ParsedQuery = query_parse(self.data.get("q") if self.data else None)
+        # Grouped by default: only story leads (an indexed flag), so a story costs no GROUP BY.
+        self.grouped = (self.data.get("group") if self.data else None) != GROUP_NONE
+        if self.grouped:
+            self.queryset = self.queryset.filter(story_lead=True)
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return search_filter(queryset, self.parsed) if not self.parsed.is_empty else queryset
@@ -109,6 +117,9 @@ class ArticleFilter(django_filters.FilterSet):
         year, month = int(year), int(value)
         last = calendar.monthrange(year, month)[1]
         return queryset.filter(published_on__gte=dt.date(year, month, 1), published_on__lte=dt.date(year, month, last))
+
+    def filter_group(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset  # applied to the base queryset in __init__, so facets and counts share it
 
     def filter_sort(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset  # ordering is the selector's job; the filter only validates the value

@@ -111,6 +111,15 @@ class Story(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("story_detail", args=[self.pk])
 
+    @property
+    def other_outlets(self) -> int:
+        """Outlets besides the first copy's ("also in N outlets")."""
+        return max(0, self.source_count - 1)
+
+    @property
+    def other_copies(self) -> int:
+        return max(0, self.size - 1)
+
 
 class Article(models.Model):
     class TopicOrigin(models.TextChoices):

@@ -16,7 +16,9 @@ from articles.models import Entity
 
 # Parameters a search URL carries (feeds, exports and saved searches reuse them). ``hist`` is the
 # histogram's display mode, not a filter: kept across links, never a chip.
-SEARCH_PARAMS = ("q", "topic", "source", "entity", "kind", "date_from", "date_to", "year", "month", "sort", "hist")
+SEARCH_PARAMS = (
+    "q", "topic", "source", "entity", "kind", "date_from", "date_to", "year", "month", "sort", "hist", "group"
+)
 # The filters a chip can remove (the text query stays in the search box).
 FILTER_PARAMS = ("topic", "source", "entity", "kind", *DATE_PARAMS)
 

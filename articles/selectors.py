@@ -24,6 +24,7 @@ from articles.pagination import CappedPage, capped_count
 from articles.search import search_planned, search_ranked_ids
 from articles.search.highlight import highlight, snippet
 from articles.search.query import ParsedQuery
+from articles.stories.selectors import stories_attach
 from articles.text import search_key
 
 FACET_SIZE = 15
@@ -40,7 +41,7 @@ def _ordered(queryset: QuerySet, sort: str) -> QuerySet:
 
 
 def _base() -> QuerySet:
-    return Article.objects.select_related("source", "topic")
+    return Article.objects.select_related("source", "topic", "story")
 
 
 def _sample_sql(queryset: QuerySet, cap: int, **columns) -> tuple[str, list]:
@@ -101,6 +102,8 @@ class SearchResult:
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     histogram: Histogram | None = None
     facets_are_estimates: bool = False
+    # True: results, counts and facets count stories (each once, as its first copy); False: articles.
+    grouped: bool = True
 
     @property
     def query(self) -> ParsedQuery:
@@ -112,7 +115,7 @@ def _page_items(queryset: QuerySet, query: ParsedQuery, sort: str, *, offset: in
         ids = search_ranked_ids(queryset, query, offset=offset, limit=limit)
         by_id = _base().in_bulk(ids)
         return [by_id[i] for i in ids if i in by_id]
-    return list(_ordered(queryset.select_related("source", "topic"), sort)[offset : offset + limit])
+    return list(_ordered(queryset.select_related("source", "topic", "story"), sort)[offset : offset + limit])
 
 
 def articles_decorate(articles: list[Article], query: ParsedQuery | None) -> list[Article]:
@@ -142,12 +145,14 @@ def article_search(
             filterset=filterset,
             page=CappedPage(items=items, number=number, per_page=per_page, count=count, count_is_estimate=estimate),
             sort=sort,
+            grouped=filterset.grouped,
         )
         if facets:
             result.facets = facet_counts(filterset=filterset, cap=cap)
             result.histogram = date_histogram(filterset.queryset_excluding(*DATE_PARAMS), cap=cap)
             result.facets_are_estimates = estimate
     articles_decorate(items, filterset.parsed)
+    stories_attach(items)
     return result
 
 
@@ -320,7 +325,8 @@ def articles_by_ids(ids: list[int], *, chunk: int = 500, entities: bool = False)
 
 
 def articles_newest_queryset() -> QuerySet:
-    return _ordered(_base(), SORT_NEWEST)
+    """Newest stories: each story once, as its first copy."""
+    return _ordered(_base().filter(story_lead=True), SORT_NEWEST)
 
 
 def source_articles(*, source: Source) -> QuerySet:
@@ -332,7 +338,9 @@ def topic_articles(*, topic: Topic) -> QuerySet:
 
 
 def entity_articles(*, entity: Entity) -> QuerySet:
-    return _ordered(_base().filter(pk__in=Mention.objects.filter(entity=entity).values("article_id")), SORT_NEWEST)
+    """The entity's stories, newest first: each story once, as its first copy."""
+    mentioned = Mention.objects.filter(entity=entity).values("article_id")
+    return _ordered(_base().filter(pk__in=mentioned, story_lead=True), SORT_NEWEST)
 
 
 def entity_histogram(*, entity: Entity, cap: int | None = None) -> Histogram:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("search/export.csv", views.search_export_csv, name="search_export_csv"),
     path("search/export.json", views.search_export_json, name="search_export_json"),
     path("articles/<int:pk>/", views.article_detail, name="article_detail"),
+    path("stories/<int:pk>/", views.story_detail, name="story_detail"),
     path("sources/", views.source_index, name="source_index"),
     path("sources/<str:slug>/", views.source_detail, name="source_detail"),
     path("sources/<str:slug>/feed/", feeds.SourceFeed(), name="source_feed"),

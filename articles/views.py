@@ -18,9 +18,11 @@ from django.urls import reverse
 from articles import browsing, exports, selectors
 from articles.charts import MODE_COUNT, MODE_SHARE, histogram_chart, sparkline
 from articles.filters import DATE_PARAMS, SORT_CHOICES
-from articles.models import Article, Entity, Source, Topic
+from articles.home import home_overview
+from articles.models import Article, Entity, Source, Story, Topic
 from articles.pagination import capped_page, page_parse
 from articles.search_links import FILTER_PARAMS, date_range_selected, filter_chips, search_params, url_with
+from articles.stories.selectors import stories_attach, story_view
 
 PER_PAGE = 20
 ENTITY_INDEX_PER_PAGE = 50
@@ -28,6 +30,7 @@ ENTITY_INDEX_PER_PAGE = 50
 
 def _listing(request: HttpRequest, queryset, template: str, **context) -> HttpResponse:
     page = capped_page(queryset, page=page_parse(request.GET.get("page")), per_page=PER_PAGE)
+    stories_attach(page.items)
     return render(request, template, {"page": page, **context})
 
 
@@ -37,7 +40,19 @@ def favicon(request: HttpRequest) -> HttpResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return _listing(request, selectors.articles_newest_queryset(), "articles/home.html")
+    overview = home_overview()
+    params = QueryDict(mutable=True)
+    if overview.date_from:
+        params["date_from"], params["date_to"] = overview.date_from.isoformat(), overview.date_to.isoformat()
+    for name, values in (("source", overview.sources), ("topic", overview.topics), ("entity", overview.entities)):
+        for value in values:
+            value.url = url_with(params, toggle=(name, value.slug))
+    return _listing(request, selectors.articles_newest_queryset(), "articles/home.html", overview=overview)
+
+
+def story_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    story = get_object_or_404(Story.objects.select_related("lead"), pk=pk)
+    return render(request, "articles/story_detail.html", {"story": story, "view": story_view(story=story)})
 
 
 def search(request: HttpRequest) -> HttpResponse:
@@ -61,6 +76,8 @@ def search(request: HttpRequest) -> HttpResponse:
         request,
         "articles/search.html",
         {
+            "group_toggle_url": url_with(params, drop=("page", "group")) if not result.grouped
+            else url_with(params, drop=("page",), group="none"),
             "result": result,
             "page": result.page,
             "form": result.filterset.form,
@@ -69,7 +86,9 @@ def search(request: HttpRequest) -> HttpResponse:
             "sort_choices": SORT_CHOICES,
             # A new query keeps the chosen facets.
             "hidden": [
-                (key, value) for key in ("topic", "source", "entity", "kind", "hist") for value in params.getlist(key)
+                (key, value)
+                for key in ("topic", "source", "entity", "kind", "hist", "group")
+                for value in params.getlist(key)
             ],
             "clear_dates_url": url_with(params, drop=DATE_PARAMS) if has_dates else "",
             "chips": filter_chips(filterset=result.filterset, params=params),

@@ -7,8 +7,9 @@
 ``mine`` finds the pairs whose 2-word shingle sets have Jaccard >= 0.2 with a MinHash LSH index
 over the corpora (ANT multi-source, ANT JawharaFM, SaudiNewsNet sample; texts of 8 words or more,
 titles undecorated as at ingest), samples up to ``--per-bin`` pairs from each 0.1-wide bin of that
-Jaccard (reservoir sampling, seeded) and records the exact Jaccard of their k-word shingle sets, k = 1..5. The labels file (committed) keeps only
-document numbers/URLs and the judgement, no text; ``score`` recomputes the Jaccards from the corpora.
+Jaccard (reservoir sampling, seeded) and records the exact Jaccard of their k-word shingle sets, k = 1..5.
+The labels file (committed) keeps only document numbers/URLs and the judgement, no text;
+``score`` recomputes the Jaccards from the corpora.
 Reads ../shared/data (ARCHIVE_SHARED_DATA overrides); nothing from it is written into the repository.
 """
 

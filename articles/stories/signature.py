@@ -69,9 +69,9 @@ def signature_compute(title: str, body: str) -> LeanMinHash:
     return LeanMinHash(minhash)
 
 
-def signature_bytes(signature: LeanMinHash) -> bytes:
+def signature_bytes(signature: LeanMinHash | np.ndarray) -> bytes:
     """The signature's hash values as little-endian uint32 bytes (NUM_PERM * 4 bytes) for storage."""
-    return np.asarray(signature.hashvalues, dtype="<u4").tobytes()
+    return np.asarray(getattr(signature, "hashvalues", signature), dtype="<u4").tobytes()
 
 
 def signature_from_bytes(data: bytes) -> np.ndarray:
