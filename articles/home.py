@@ -1,7 +1,8 @@
 """Selectors of the home page: what the archive's last weeks were about.
 
-"The last weeks" are the HOME_WINDOW_DAYS before the newest publication date in the archive, not
-before today: an archive of older clippings (the ANT demo ends in 2018) still has a front page.
+"The last weeks" end at the newest publication date in the archive, not today, so an archive of older
+clippings (the ANT demo ends in 2018) still has a front page; they span HOME_WINDOW_DAYS, or more when
+that holds fewer than HOME_MIN_STORIES stories (a sparse archive, or one stray recent clipping).
 Each list is one range query over the date index, cached HOME_CACHE_SECONDS (it only changes with ingest).
 """
 
@@ -18,6 +19,7 @@ from articles.models import Article, Source, Topic
 from articles.selectors import FacetValue, entities_top
 
 HOME_WINDOW_DAYS = 28
+HOME_MIN_STORIES = 300
 HOME_LIST_SIZE = 8
 HOME_CACHE_SECONDS = 300
 
@@ -42,6 +44,13 @@ def home_overview() -> HomeOverview:
     overview = HomeOverview()
     if newest is not None:
         start = newest - dt.timedelta(days=HOME_WINDOW_DAYS - 1)
+        # The date of the HOME_MIN_STORIES-th newest story: one step down the date index.
+        nth = (
+            Article.objects.filter(story_lead=True, published_on__isnull=False)
+            .order_by("-published_on", "-id")
+            .values_list("published_on", flat=True)[HOME_MIN_STORIES - 1 : HOME_MIN_STORIES]
+        )
+        start = min([start, *nth])
         window = Article.objects.filter(story_lead=True, published_on__gte=start, published_on__lte=newest)
         overview.date_from, overview.date_to = start, newest
         source_counts = list(

@@ -1,0 +1,86 @@
+"""Story grouping cost at ingest: time ``story_assign`` per article as the archive grows.
+
+    DEBUG=1 .venv/bin/python bench/bench_stories.py [--n 20000] [--batch 200]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/archive_x DEBUG=1 .venv/bin/python bench/bench_stories.py
+
+Articles with real text (../shared/data/ant/*.jsonl.gz, reused when --n exceeds the corpus) are
+bulk-inserted without enrichment, then grouped batch by batch through ``story_assign`` (the ingest
+store stage's call). Prints the signature time alone and the whole assignment (signature, one band
+query, candidate signatures, bulk writes) per article, for the first and the last tenth of the
+batches: a flat cost as the archive grows is what the database-held LSH bands are for.
+The database (a temporary SQLite file unless DATABASE_URL is set) must be empty or disposable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import itertools
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+ANT_DIR = Path(os.environ.get("ARCHIVE_SHARED_DATA", ROOT.parent / "shared" / "data")) / "ant"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=20000)
+    parser.add_argument("--batch", type=int, default=200)
+    args = parser.parse_args()
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsarchive.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from articles.models import Article, Source, Story, StoryBand
+    from articles.stories.service import story_assign
+    from articles.stories.signature import signature_compute
+
+    call_command("migrate", verbosity=0)
+    Article.objects.all().delete()
+    StoryBand.objects.all().delete()
+    Story.objects.all().delete()
+    records = []
+    for path in sorted(ANT_DIR.glob("*.jsonl.gz")):
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            records += [json.loads(line) for line in handle]
+    records = [r for r in records if r.get("title") and r.get("text")]
+    source, _ = Source.objects.get_or_create(key="bench", defaults={"name": "bench", "slug": "bench"})
+    rows = []
+    for i, rec in enumerate(itertools.islice(itertools.cycle(records), args.n)):
+        # Beyond the corpus, a reused text gets a word changed: a near-duplicate, as reprints are.
+        body = rec["text"] if i < len(records) else f"{rec['text']} {i}"
+        rows.append(Article(title=rec["title"], body=body, source=source, fingerprint=f"bench-{i}"))
+    Article.objects.bulk_create(rows, batch_size=1000)
+    ids = list(Article.objects.order_by("pk").values_list("pk", flat=True))
+    timings = []
+    sig_times = []
+    for start in range(0, len(ids), args.batch):
+        batch = list(Article.objects.filter(pk__in=ids[start : start + args.batch]).only("pk", "title", "body"))
+        t0 = time.perf_counter()
+        for article in batch[:20]:
+            signature_compute(article.title, article.body)
+        sig_times.append((time.perf_counter() - t0) / min(20, len(batch)))
+        t0 = time.perf_counter()
+        story_assign(articles=batch)
+        timings.append((time.perf_counter() - t0) / len(batch))
+    tenth = max(1, len(timings) // 10)
+    first, last = statistics.median(timings[:tenth]), statistics.median(timings[-tenth:])
+    print(f"{connection.vendor}: {args.n} articles in batches of {args.batch}")
+    print(f"  signature alone: {1000 * statistics.median(sig_times):.2f} ms/article (median)")
+    print(f"  story_assign: first tenth {1000 * first:.2f} ms/article, last tenth {1000 * last:.2f} ms/article")
+    print(f"  stories: {Story.objects.count()}, band rows: {StoryBand.objects.count()}")
+
+
+if __name__ == "__main__":
+    main()
