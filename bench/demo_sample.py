@@ -80,7 +80,7 @@ def main() -> None:
     with gzip.open(args.out, "wt", encoding="utf-8", compresslevel=9) as out:
         for doc in sample:
             out.write(json.dumps({k: doc.get(k) for k in KEEP}, ensure_ascii=False) + "\n")
-    print(f"{len(sample)} articles ({len(pairs)} cross-outlet near-duplicate pairs found, {PAIRS} sampled) -> {args.out}")
+    print(f"{len(sample)} articles ({len(pairs)} cross-outlet near-duplicate pairs, {PAIRS} sampled) -> {args.out}")
     print("sources:", dict(Counter(d["source"] for d in sample)))
     print("categories:", dict(Counter(d["category"] for d in sample)))
     print("years:", dict(sorted(Counter(d["date"][:4] for d in sample).items())))
