@@ -4,6 +4,19 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+# Adding columns with a default makes Django's SQLite schema editor rebuild articles_article, which drops
+# the full-text index's delete trigger (0003_search): put it back.
+SQLITE_FTS_TRIGGER = (
+    "CREATE TRIGGER IF NOT EXISTS article_fts_delete AFTER DELETE ON articles_article "
+    "BEGIN DELETE FROM article_fts WHERE rowid = old.id; END"
+)
+
+
+def _fts_trigger_restore(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute(SQLITE_FTS_TRIGGER)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -64,4 +77,5 @@ class Migration(migrations.Migration):
             model_name='storyband',
             index=models.Index(fields=['band'], name='storyband_band_idx'),
         ),
+        migrations.RunPython(_fts_trigger_restore, migrations.RunPython.noop),
     ]
