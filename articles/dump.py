@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import io
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -108,11 +109,46 @@ def check_utf8(head: bytes) -> None:
         raise NotUtf8Error(f"the file is not UTF-8{hint}") from exc
 
 
+# Why a line is refused. Every line is checked as it is read (not only the head of the file), so a
+# Windows-1256 or binary section anywhere costs exactly the records it touches.
+BAD_LINE_MESSAGE = "not valid UTF-8 text (a Windows-1256 section or binary data)"
+
+
+def _line_is_bad(raw: bytes) -> bool:
+    if b"\x00" in raw:
+        return True
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def head_check(head: bytes) -> None:
+    """Refuse up front a stream that is wholly not UTF-8 text: most lines of its head are bad.
+
+    A bad *section* (some lines) is not refused here: the parser rejects exactly the records it touches,
+    whatever its offset in the file. Raises NotUtf8Error worded by :func:`check_utf8`.
+    """
+    lines = head.split(b"\n")
+    if len(lines) == 1:  # one (possibly cut) line: check_utf8 tolerates a character cut by the window
+        check_utf8(head)
+        return
+    lines = [line for line in lines[:-1] if line.strip()]  # the last piece may be cut by the window
+    bad = [line for line in lines if _line_is_bad(line)]
+    if bad and len(bad) * 2 >= len(lines):
+        check_utf8(b"\n".join(bad))
+        raise NotUtf8Error("the file is not UTF-8")
+
+
 def _decoded_lines(stream: BinaryIO) -> Iterator[tuple[int, str | None]]:
-    """(line number, text) pairs; text is None for a line that is not valid UTF-8."""
+    """(line number, text) pairs; text is None for a line that is not valid UTF-8 or holds NUL bytes."""
     for number, raw in enumerate(stream, start=1):
         if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
+        if b"\x00" in raw:  # valid UTF-8, but binary data: no text holds NUL, and PostgreSQL cannot store it
+            yield number, None
+            continue
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -142,6 +178,10 @@ class _Record:
         self.lines: list[str] = []
         self.numbers: list[int] = []
         self.bad_line: int | None = None
+        # Ambiguity signs (issue 13 item 12): the source line this record directly follows, and date lines
+        # found inside its body.
+        self.after_source: int | None = None
+        self.inner_date_lines: list[int] = []
 
 
 def _date_read(raw: str, line: int, warnings: list[str]) -> dt.date | None:
@@ -168,7 +208,7 @@ def _repaired(fields: dict[str, str], line: int) -> tuple[dict[str, str], list[s
 
 def _finish(rec: _Record, source: str | None) -> ParseItem:
     if rec.bad_line is not None:
-        return RecordError(rec.bad_line, "not valid UTF-8; record skipped")
+        return RecordError(rec.bad_line, f"{BAD_LINE_MESSAGE}; record skipped")
     if source is None:
         # A garbled record has no readable source line: say so instead of "no source line".
         garbled = _repaired({"text": "\n".join(rec.lines)}, rec.line)
@@ -200,6 +240,7 @@ def _finish(rec: _Record, source: str | None) -> ParseItem:
 def parse_dump(stream: BinaryIO) -> Iterator[ParseItem]:
     """Yield a Clipping or a RecordError for each record of a dump read from a binary stream."""
     rec: _Record | None = None
+    after_source: int | None = None  # the line of the last source line, until a separator follows it
     for number, line in _decoded_lines(stream):
         if line is None:
             if rec is None:
@@ -211,20 +252,54 @@ def parse_dump(stream: BinaryIO) -> Iterator[ParseItem]:
             continue
         if _is_separator(line):
             if rec is not None:
-                yield _finish(rec, None)
+                yield _finish_safely(rec, None)
                 rec = None
+            after_source = None
             continue
         source = _source_name(line)
         if source is not None and rec is not None and rec.lines:
-            yield _finish(rec, source)
+            yield _finish_safely(rec, source)
             rec = None
+            after_source = number
             continue
         if rec is None:
             rec = _Record(number)
+            if after_source is not None:
+                rec.after_source = after_source
+                after_source = None
+        elif _DATE_LINE_RE.match(line) and len(rec.lines) > 1:
+            rec.inner_date_lines.append(number)
         rec.lines.append(line)
         rec.numbers.append(number)
     if rec is not None:
-        yield _finish(rec, None)
+        yield _finish_safely(rec, None)
+
+
+def _finish_safely(rec: _Record, source: str | None) -> ParseItem:
+    """_finish, plus the warnings of an ambiguous record; an unexpected failure costs only this record."""
+    try:
+        item = _finish(rec, source)
+    except Exception as exc:  # a bug or a hostile input must not end the parse of the records after it
+        return RecordError(rec.line, f"unreadable record ({type(exc).__name__})")
+    if isinstance(item, Clipping):
+        item.warnings.extend(_ambiguity_warnings(rec))
+    return item
+
+
+def _ambiguity_warnings(rec: _Record) -> list[str]:
+    """Signs that a record is two clippings, or half of one (stored as parsed; an editor should check)."""
+    warnings = []
+    if rec.after_source is not None:
+        warnings.append(
+            f"starts right after the source line {rec.after_source} without a separator (إقرأ أيضاً:): "
+            "if it continues the article before, a body line was read as its source line"
+        )
+    for number in rec.inner_date_lines:
+        warnings.append(
+            f"a date line at line {number} inside the text: two clippings merged? "
+            "(a missing source line and separator before it)"
+        )
+    return warnings
 
 
 _JSON_TEXT_FIELDS = ("text", "body", "content")
@@ -274,16 +349,23 @@ def parse_jsonl(stream: BinaryIO) -> Iterator[ParseItem]:
     """Yield a Clipping or a RecordError for each line of a JSON Lines stream."""
     for number, line in _decoded_lines(stream):
         if line is None:
-            yield RecordError(number, "not valid UTF-8")
+            yield RecordError(number, BAD_LINE_MESSAGE)
             continue
         if not line.strip():
             continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield RecordError(number, f"invalid JSON ({exc.msg})")
-            continue
-        yield _json_record(obj, number)
+        yield _json_line(line, number)
+
+
+def _json_line(line: str, number: int) -> ParseItem:
+    """One JSON Lines record; hostile JSON (deep nesting, 5,000-digit numbers) costs only its own line."""
+    try:
+        return _json_record(json.loads(line), number)
+    except json.JSONDecodeError as exc:
+        return RecordError(number, f"invalid JSON ({exc.msg})")
+    except RecursionError:
+        return RecordError(number, "invalid JSON (nested too deeply)")
+    except ValueError as exc:  # e.g. an integer beyond sys.get_int_max_str_digits()
+        return RecordError(number, f"invalid JSON ({exc})")
 
 
 def is_jsonl(name: str) -> bool:
@@ -293,10 +375,9 @@ def is_jsonl(name: str) -> bool:
 def parse_stream(stream: BinaryIO, name: str) -> Iterator[ParseItem]:
     """Parse a binary stream by its file name: JSON Lines (optionally gzipped) or the dump format."""
     if name.endswith(".gz"):
-        stream = gzip.GzipFile(fileobj=stream)  # type: ignore[assignment]
-    else:
-        head = stream.peek(SNIFF_BYTES)[:SNIFF_BYTES] if hasattr(stream, "peek") else b""
-        check_utf8(head)
+        stream = io.BufferedReader(gzip.GzipFile(fileobj=stream))  # type: ignore[assignment]
+    # A file that is wholly not UTF-8 is refused up front; later bad sections cost their records only.
+    head_check(stream.peek(SNIFF_BYTES)[:SNIFF_BYTES] if hasattr(stream, "peek") else b"")
     return parse_jsonl(stream) if is_jsonl(name.removesuffix(".gz")) else parse_dump(stream)
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 from collections.abc import Callable, Iterator
+from itertools import chain
 
 from django.conf import settings
 from django.http import QueryDict
@@ -13,6 +15,11 @@ from django.utils.translation import gettext as _
 
 from articles import selectors
 from articles.models import Article
+
+log = logging.getLogger(__name__)
+
+# Starts the last line of an export that failed mid-stream (headers already sent with a 200).
+EXPORT_FAILURE_MARK = "#ERROR"
 
 # The columns an export can have, in their default order; BASE_FIELDS without ``fields=``.
 FIELDS = ("id", "title", "url", "published_on", "source", "topic", "permalink", "body", "entities")
@@ -57,10 +64,27 @@ def _row(article: Article, fields: tuple[str, ...], permalink: Callable[[Article
 
 
 def export_rows(data: QueryDict, *, fields: tuple[str, ...], permalink: Callable[[Article], str]) -> Iterator[dict]:
-    """The search's results as dicts of ``fields``; entities as [{"name", "kind", "slug"}]."""
+    """The search's results as dicts of ``fields``; entities as [{"name", "kind", "slug"}].
+
+    The search and the first chunk of articles run *now*, before the view builds its response, so a failing
+    database is an error status (503 via articles.outage), never a 200 with a header only."""
     _, ids = selectors.article_ids_for_export(data=data, limit=settings.EXPORT_MAX_ROWS)
-    for article in selectors.articles_by_ids(ids, entities="entities" in fields):
-        yield _row(article, fields, permalink)
+    rows = (_row(article, fields, permalink) for article in selectors.articles_by_ids(ids, entities="entities" in fields))
+    first = next(rows, None)
+    return iter(()) if first is None else chain((first,), rows)
+
+
+def _guarded(chunks: Iterator[str], *, failure: Callable[[int], str], kind: str) -> Iterator[str]:
+    """Pass ``chunks`` through; a failure mid-stream is logged and ends the body with ``failure(rows_sent)``,
+    which makes the file visibly broken (CSV: an #ERROR line; JSON: unparseable), never silently short."""
+    sent = 0
+    try:
+        for chunk in chunks:
+            yield chunk
+            sent += 1
+    except Exception:
+        log.exception("%s export failed after %d chunks; the client got an incomplete file", kind, sent)
+        yield failure(max(sent - 1, 0))
 
 
 class _Echo:
@@ -82,13 +106,27 @@ def _csv_cell(value) -> str:
 
 def csv_chunks(rows: Iterator[dict], fields: tuple[str, ...]) -> Iterator[str]:
     writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(fields)  # BOM: spreadsheets then read UTF-8 Arabic right
-    for row in rows:
-        yield writer.writerow([_csv_cell(row[name]) for name in fields])
+
+    def chunks() -> Iterator[str]:
+        yield "\ufeff" + writer.writerow(fields)  # BOM: spreadsheets then read UTF-8 Arabic right
+        for row in rows:
+            yield writer.writerow([_csv_cell(row[name]) for name in fields])
+
+    def failure(sent: int) -> str:
+        return writer.writerow([EXPORT_FAILURE_MARK, f"export failed after {sent} rows: this file is incomplete"])
+
+    return _guarded(chunks(), failure=failure, kind="CSV")
 
 
 def json_chunks(rows: Iterator[dict]) -> Iterator[str]:
-    yield "["
-    for i, row in enumerate(rows):
-        yield ("," if i else "") + "\n" + json.dumps(row, ensure_ascii=False)
-    yield "\n]\n"
+    def chunks() -> Iterator[str]:
+        yield "["
+        for i, row in enumerate(rows):
+            yield ("," if i else "") + "\n" + json.dumps(row, ensure_ascii=False)
+        yield "\n]\n"
+
+    def failure(sent: int) -> str:
+        # No closing bracket and a bare word: no JSON parser accepts the file as complete.
+        return f"\n{EXPORT_FAILURE_MARK} export failed after {sent} rows: this file is incomplete\n"
+
+    return _guarded(chunks(), failure=failure, kind="JSON")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.syndication.views import Feed
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -17,9 +19,33 @@ from articles.search_links import search_params
 
 FEED_ITEMS = 30
 
+# Characters XML 1.0 cannot carry (https://www.w3.org/TR/xml/#charsets): C0 controls other than tab,
+# newline and carriage return, lone surrogates, U+FFFE and U+FFFF. One in any field makes the whole feed
+# unwritable, so every field of every feed is cleaned here, whatever the article or the query holds.
+_XML_ILLEGAL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(value):
+    """``value`` with XML-illegal characters replaced by U+FFFD (strings inside lists/tuples too)."""
+    if isinstance(value, str):
+        return _XML_ILLEGAL_RE.sub("\ufffd", value)
+    if isinstance(value, list | tuple):
+        return type(value)(xml_safe(v) for v in value)
+    return value
+
+
+class XmlSafeAtom1Feed(Atom1Feed):
+    """Atom feed whose every field (feed and items) is cleaned of characters XML cannot carry."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*(xml_safe(a) for a in args), **{k: xml_safe(v) for k, v in kwargs.items()})
+
+    def add_item(self, *args, **kwargs) -> None:
+        super().add_item(*(xml_safe(a) for a in args), **{k: xml_safe(v) for k, v in kwargs.items()})
+
 
 class _ArticleFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = XmlSafeAtom1Feed
     language = "ar"
 
     def item_title(self, item: Article) -> str:

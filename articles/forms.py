@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from articles.ingest import fingerprint_compute
 from articles.models import Article, Mention
+from articles.validation import RecordInvalid, source_name_check, text_clean, url_check
 
 RTL_ATTRS = {"dir": "rtl", "lang": "ar"}
 
@@ -51,6 +52,7 @@ class ArticleAdminForm(forms.ModelForm):
 
     def clean(self) -> dict:
         data = super().clean()
+        self._clean_like_ingest(data)
         source, new_name = data.get("source"), (data.get("new_source_name") or "").strip()
         if source and new_name:
             raise forms.ValidationError(_("Choose an existing source or type a new one, not both."))
@@ -63,6 +65,28 @@ class ArticleAdminForm(forms.ModelForm):
             if existing is not None:
                 raise forms.ValidationError(duplicate_message(existing))
         return data
+
+    def _clean_like_ingest(self, data: dict) -> None:
+        """The ingest's record checks (articles.validation), so typed text is stored like ingested text."""
+        for name in ("title", "body", "new_source_name"):
+            if data.get(name):
+                data[name] = text_clean(data[name], field=name)[0]
+        if data.get("new_source_name"):
+            try:
+                source_name_check(data["new_source_name"])
+            except RecordInvalid:
+                self.add_error("new_source_name", _("The source name is too long."))
+        if len(data.get("body") or "") > settings.ARTICLE_MAX_CHARS:
+            self.add_error(
+                "body",
+                _("The text is longer than the limit of %(limit)s characters.")
+                % {"limit": f"{settings.ARTICLE_MAX_CHARS:,}"},
+            )
+        if data.get("url"):
+            try:
+                data["url"] = url_check(data["url"])
+            except RecordInvalid:
+                self.add_error("url", _("Only web addresses starting with http:// or https:// are accepted."))
 
     @property
     def text_changed(self) -> bool:

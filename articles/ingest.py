@@ -26,6 +26,7 @@ from articles.models import Article, IngestRun, Source
 from articles.search import article_index
 from articles.stories.service import story_assign
 from articles.text import collapse_spaces, search_key
+from articles.validation import records_validate
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +174,7 @@ def ingest_items(
     progress: Callable[[int], None] | None = None,
 ) -> IngestRun:
     """Store parsed items into the archive under ``run``; marks the run succeeded or failed."""
+    items = records_validate(items)  # each record valid for storage or rejected on its own (line, reason)
     workers = settings.INGEST_WORKERS if workers is None else workers
     enrich = _Enricher(workers)
     sources: dict[str, Source] = {}

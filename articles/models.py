@@ -190,6 +190,14 @@ class Article(models.Model):
         return reverse("article_detail", args=[self.pk])
 
     @property
+    def link_url(self) -> str:
+        """The original's URL when it is safe to render as a link (http/https), else "".
+
+        Ingest and the admin accept only such URLs (articles.validation); this guards rows stored before.
+        """
+        return self.url if self.url.lower().startswith(("http://", "https://")) else ""
+
+    @property
     def paragraphs(self) -> list[str]:
         return [p for p in self.body.split("\n") if p.strip()]
 

@@ -1,25 +1,32 @@
 from django.urls import include, path
 
 from articles import api, feeds, views
+from articles.ratelimits import rate_limit
+
+# Expensive requests are rate-limited per client (articles/ratelimits.py); the rest are not counted.
+_export = rate_limit("export")
+_feed = rate_limit("feed")
+_listing = rate_limit("deep_page")
+_search = rate_limit("search", "deep_page")
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("search/", views.search, name="search"),
-    path("search/feed/", feeds.SearchFeed(), name="search_feed"),
-    path("search/export.csv", views.search_export_csv, name="search_export_csv"),
-    path("search/export.json", views.search_export_json, name="search_export_json"),
+    path("", _listing(views.home), name="home"),
+    path("search/", _search(views.search), name="search"),
+    path("search/feed/", _feed(feeds.SearchFeed()), name="search_feed"),
+    path("search/export.csv", _export(views.search_export_csv), name="search_export_csv"),
+    path("search/export.json", _export(views.search_export_json), name="search_export_json"),
     path("articles/<int:pk>/", views.article_detail, name="article_detail"),
     path("stories/<int:pk>/", views.story_detail, name="story_detail"),
     path("sources/", views.source_index, name="source_index"),
-    path("sources/<str:slug>/", views.source_detail, name="source_detail"),
-    path("sources/<str:slug>/feed/", feeds.SourceFeed(), name="source_feed"),
+    path("sources/<str:slug>/", _listing(views.source_detail), name="source_detail"),
+    path("sources/<str:slug>/feed/", _feed(feeds.SourceFeed()), name="source_feed"),
     path("topics/", views.topic_index, name="topic_index"),
-    path("topics/<slug:slug>/", views.topic_detail, name="topic_detail"),
-    path("topics/<slug:slug>/feed/", feeds.TopicFeed(), name="topic_feed"),
-    path("entities/", views.entity_index, name="entity_index"),
-    path("entities/<str:slug>/", views.entity_detail, name="entity_detail"),
-    path("entities/<str:slug>/feed/", feeds.EntityFeed(), name="entity_feed"),
+    path("topics/<slug:slug>/", _listing(views.topic_detail), name="topic_detail"),
+    path("topics/<slug:slug>/feed/", _feed(feeds.TopicFeed()), name="topic_feed"),
+    path("entities/", _search(views.entity_index), name="entity_index"),
+    path("entities/<str:slug>/", _listing(views.entity_detail), name="entity_detail"),
+    path("entities/<str:slug>/feed/", _feed(feeds.EntityFeed()), name="entity_feed"),
     path("saved/", include("articles.alerts.urls")),
-    path("api/articles/", api.articles, name="api_articles"),
-    path("api/entities/", api.entities, name="api_entities"),
+    path("api/articles/", _search(api.articles), name="api_articles"),
+    path("api/entities/", _search(api.entities), name="api_entities"),
 ]

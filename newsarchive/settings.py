@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -48,11 +49,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
+    "django_ratelimit",
     "articles",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A database outage answers 503 (HTML page or JSON for /api/), logged; see articles/outage.py.
+    "articles.outage.DatabaseOutageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "newsarchive.db_router.ReplicaReadMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -62,6 +66,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "newsarchive.urls"
@@ -218,3 +223,46 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# One record's size limit (characters of body text): a longer record is rejected with its line number
+# (articles/validation.py). Bounds the time and memory one record can cost at ingest.
+ARTICLE_MAX_CHARS = int(os.environ.get("ARTICLE_MAX_CHARS", "500000"))
+
+# Content-Security-Policy (Django's own CSP middleware, the django-csp design moved into Django 6): scripts,
+# styles, images and fonts from this site only, no inline script or style (templates keep JS/CSS in static/),
+# no plugins, no framing, forms post here only. A missed escaping bug then still cannot run a script.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+
+# Cache: rate-limit counters live here. LocMemCache is per process: with several server processes set
+# CACHE_URL=redis://host:6379/0 (Django's Redis backend; `pip install redis`) so the limits are shared.
+if os.environ.get("CACHE_URL"):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["CACHE_URL"]}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # django-ratelimit flags a per-process cache; one process (runserver, a single worker) is served right.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+
+# Rate limits per client (django-ratelimit, articles/ratelimits.py; README "Rate limits"): requests per
+# minute for each kind of expensive request; over it the answer is 429 with Retry-After.
+RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
+RATELIMIT_EXPORT = os.environ.get("RATELIMIT_EXPORT", "10/m")
+RATELIMIT_FEED = os.environ.get("RATELIMIT_FEED", "60/m")
+RATELIMIT_SEARCH = os.environ.get("RATELIMIT_SEARCH", "120/m")
+RATELIMIT_DEEP_PAGE = os.environ.get("RATELIMIT_DEEP_PAGE", "30/m")
+# Pages beyond this number count as deep pages (an OFFSET scan each).
+RATELIMIT_DEEP_PAGE_FROM = int(os.environ.get("RATELIMIT_DEEP_PAGE_FROM", "10"))
+# Behind a reverse proxy, the client address is in a header, e.g. HTTP_X_FORWARDED_FOR.
+RATELIMIT_IP_META_KEY = os.environ.get("RATELIMIT_IP_META_KEY") or None

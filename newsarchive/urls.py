@@ -12,3 +12,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("articles.urls")),
 ]
+
+# A database outage outside a view (in a middleware) still answers 503, not a bare 500.
+handler500 = "articles.outage.server_error"

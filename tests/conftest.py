@@ -23,6 +23,12 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _no_rate_limits(settings):
+    """Rate limits have their own tests (test_ratelimits.py); elsewhere a test may ask for a page many times."""
+    settings.RATELIMIT_ENABLE = False
+
+
 @pytest.fixture
 def seed_path() -> Path:
     return SEED
