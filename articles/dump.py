@@ -141,18 +141,33 @@ def head_check(head: bytes) -> None:
         raise NotUtf8Error("the file is not UTF-8")
 
 
-def _decoded_lines(stream: BinaryIO) -> Iterator[tuple[int, str | None]]:
-    """(line number, text) pairs; text is None for a line that is not valid UTF-8 or holds NUL bytes."""
+class BadLine(str):
+    """A line that is not valid UTF-8 text (or holds NUL bytes). Its value is a best-effort reading
+    (Windows-1256 for non-UTF-8 bytes) used only to find record boundaries, so a bad section ends at its
+    own source line or separator; it is never stored."""
+
+
+def _bad_line(raw: bytes) -> BadLine:
+    raw = raw.replace(b"\x00", b"")
+    try:
+        probe = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        probe = raw.decode("cp1256", errors="replace")
+    return BadLine(probe.rstrip("\r\n"))
+
+
+def _decoded_lines(stream: BinaryIO) -> Iterator[tuple[int, str]]:
+    """(line number, text) pairs; text is a BadLine for a line that is not valid UTF-8 or holds NUL bytes."""
     for number, raw in enumerate(stream, start=1):
         if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
         if b"\x00" in raw:  # valid UTF-8, but binary data: no text holds NUL, and PostgreSQL cannot store it
-            yield number, None
+            yield number, _bad_line(raw)
             continue
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
-            yield number, None
+            yield number, _bad_line(raw)
             continue
         yield number, clean(text.rstrip("\r\n"))
 
@@ -242,11 +257,7 @@ def parse_dump(stream: BinaryIO) -> Iterator[ParseItem]:
     rec: _Record | None = None
     after_source: int | None = None  # the line of the last source line, until a separator follows it
     for number, line in _decoded_lines(stream):
-        if line is None:
-            if rec is None:
-                rec = _Record(number)
-            rec.bad_line = rec.bad_line or number
-            continue
+        bad = isinstance(line, BadLine)
         line = line.strip()
         if not line:
             continue
@@ -257,7 +268,7 @@ def parse_dump(stream: BinaryIO) -> Iterator[ParseItem]:
             after_source = None
             continue
         source = _source_name(line)
-        if source is not None and rec is not None and rec.lines:
+        if source is not None and rec is not None and (rec.lines or rec.bad_line):
             yield _finish_safely(rec, source)
             rec = None
             after_source = number
@@ -269,8 +280,11 @@ def parse_dump(stream: BinaryIO) -> Iterator[ParseItem]:
                 after_source = None
         elif _DATE_LINE_RE.match(line) and len(rec.lines) > 1:
             rec.inner_date_lines.append(number)
-        rec.lines.append(line)
-        rec.numbers.append(number)
+        if bad:
+            rec.bad_line = rec.bad_line or number
+        else:
+            rec.lines.append(line)
+            rec.numbers.append(number)
     if rec is not None:
         yield _finish_safely(rec, None)
 
@@ -283,6 +297,8 @@ def _finish_safely(rec: _Record, source: str | None) -> ParseItem:
         return RecordError(rec.line, f"unreadable record ({type(exc).__name__})")
     if isinstance(item, Clipping):
         item.warnings.extend(_ambiguity_warnings(rec))
+    elif rec.after_source is not None:
+        item.message += f" (it follows the source line {rec.after_source} without a separator: check that line)"
     return item
 
 
@@ -348,7 +364,7 @@ def _json_record(obj: object, number: int) -> ParseItem:
 def parse_jsonl(stream: BinaryIO) -> Iterator[ParseItem]:
     """Yield a Clipping or a RecordError for each line of a JSON Lines stream."""
     for number, line in _decoded_lines(stream):
-        if line is None:
+        if isinstance(line, BadLine):
             yield RecordError(number, BAD_LINE_MESSAGE)
             continue
         if not line.strip():
