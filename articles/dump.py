@@ -141,10 +141,17 @@ def head_check(head: bytes) -> None:
         raise NotUtf8Error("the file is not UTF-8")
 
 
+# A longer line is refused unread (its record rejected), so one huge record never costs more memory than
+# this: 4 MiB holds any article within ARTICLE_MAX_CHARS (100,000 characters; 6 bytes each as JSON escapes).
+MAX_LINE_BYTES = 4 * 1024 * 1024
+
+
 class BadLine(str):
-    """A line that is not valid UTF-8 text (or holds NUL bytes). Its value is a best-effort reading
-    (Windows-1256 for non-UTF-8 bytes) used only to find record boundaries, so a bad section ends at its
-    own source line or separator; it is never stored."""
+    """A line that is not valid UTF-8 text, holds NUL bytes, or is too long. Its value is a best-effort
+    reading (Windows-1256 for non-UTF-8 bytes) used only to find record boundaries, so a bad section ends
+    at its own source line or separator; it is never stored. ``reason`` says what is wrong."""
+
+    reason = BAD_LINE_MESSAGE
 
 
 def _bad_line(raw: bytes) -> BadLine:
@@ -156,9 +163,32 @@ def _bad_line(raw: bytes) -> BadLine:
     return BadLine(probe.rstrip("\r\n"))
 
 
+def _long_line() -> BadLine:
+    line = BadLine("")
+    line.reason = f"line longer than {MAX_LINE_BYTES // (1024 * 1024)} MiB (MAX_LINE_BYTES); not read"
+    return line
+
+
+def _raw_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, bytes) read with bounded memory; None for a line over MAX_LINE_BYTES (skipped unread)."""
+    number = 0
+    while raw := stream.readline(MAX_LINE_BYTES + 1):
+        number += 1
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            while (rest := stream.readline(1 << 20)) and not rest.endswith(b"\n"):
+                pass
+            yield number, None
+            continue
+        yield number, raw
+
+
 def _decoded_lines(stream: BinaryIO) -> Iterator[tuple[int, str]]:
-    """(line number, text) pairs; text is a BadLine for a line that is not valid UTF-8 or holds NUL bytes."""
-    for number, raw in enumerate(stream, start=1):
+    """(line number, text) pairs; text is a BadLine for a line that is not valid UTF-8, holds NUL bytes,
+    or is longer than MAX_LINE_BYTES."""
+    for number, raw in _raw_lines(stream):
+        if raw is None:
+            yield number, _long_line()
+            continue
         if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
         if b"\x00" in raw:  # valid UTF-8, but binary data: no text holds NUL, and PostgreSQL cannot store it
@@ -193,6 +223,7 @@ class _Record:
         self.lines: list[str] = []
         self.numbers: list[int] = []
         self.bad_line: int | None = None
+        self.bad_reason = BAD_LINE_MESSAGE
         # Ambiguity signs (issue 13 item 12): the source line this record directly follows, and date lines
         # found inside its body.
         self.after_source: int | None = None
@@ -223,7 +254,7 @@ def _repaired(fields: dict[str, str], line: int) -> tuple[dict[str, str], list[s
 
 def _finish(rec: _Record, source: str | None) -> ParseItem:
     if rec.bad_line is not None:
-        return RecordError(rec.bad_line, f"{BAD_LINE_MESSAGE}; record skipped")
+        return RecordError(rec.bad_line, f"{rec.bad_reason}; record skipped")
     if source is None:
         # A garbled record has no readable source line: say so instead of "no source line".
         garbled = _repaired({"text": "\n".join(rec.lines)}, rec.line)
@@ -258,10 +289,11 @@ def parse_dump(stream: BinaryIO) -> Iterator[ParseItem]:
     after_source: int | None = None  # the line of the last source line, until a separator follows it
     for number, line in _decoded_lines(stream):
         bad = isinstance(line, BadLine)
+        line_reason = line.reason if bad else ""
         line = line.strip()
-        if not line:
+        if not line and not bad:
             continue
-        if _is_separator(line):
+        if line and _is_separator(line):
             if rec is not None:
                 yield _finish_safely(rec, None)
                 rec = None
@@ -281,7 +313,8 @@ def parse_dump(stream: BinaryIO) -> Iterator[ParseItem]:
         elif _DATE_LINE_RE.match(line) and len(rec.lines) > 1:
             rec.inner_date_lines.append(number)
         if bad:
-            rec.bad_line = rec.bad_line or number
+            if rec.bad_line is None:
+                rec.bad_line, rec.bad_reason = number, line_reason
         else:
             rec.lines.append(line)
             rec.numbers.append(number)
@@ -365,7 +398,7 @@ def parse_jsonl(stream: BinaryIO) -> Iterator[ParseItem]:
     """Yield a Clipping or a RecordError for each line of a JSON Lines stream."""
     for number, line in _decoded_lines(stream):
         if isinstance(line, BadLine):
-            yield RecordError(number, BAD_LINE_MESSAGE)
+            yield RecordError(number, line.reason)
             continue
         if not line.strip():
             continue

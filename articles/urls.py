@@ -1,6 +1,8 @@
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
 
 from articles import api, feeds, views
+from articles.api_schema import api_schema
 from articles.ratelimits import rate_limit
 
 # Expensive requests are rate-limited per client (articles/ratelimits.py); the rest are not counted.
@@ -27,6 +29,8 @@ urlpatterns = [
     path("entities/<str:slug>/", _listing(views.entity_detail), name="entity_detail"),
     path("entities/<str:slug>/feed/", _feed(feeds.EntityFeed()), name="entity_feed"),
     path("saved/", include("articles.alerts.urls")),
-    path("api/articles/", _search(api.articles), name="api_articles"),
-    path("api/entities/", _search(api.entities), name="api_entities"),
+    # The API is read-only (GET only): exempt from CSRF so any other method is a 405 as documented, not a 403.
+    path("api/articles/", csrf_exempt(_search(api.articles)), name="api_articles"),
+    path("api/entities/", csrf_exempt(_search(api.entities)), name="api_entities"),
+    path("api/schema/", csrf_exempt(api_schema), name="api_schema"),
 ]

@@ -226,7 +226,9 @@ LOGGING = {
 
 # One record's size limit (characters of body text): a longer record is rejected with its line number
 # (articles/validation.py). Bounds the time and memory one record can cost at ingest.
-ARTICLE_MAX_CHARS = int(os.environ.get("ARTICLE_MAX_CHARS", "500000"))
+# 100,000 is 5x the longest article among 45,000 real ones (ANT, SaudiNewsNet: 21,119 characters); one such
+# record costs about 10 s and 10 MB at ingest (docs/RELIABILITY.md, bench/bench_big_record.py).
+ARTICLE_MAX_CHARS = int(os.environ.get("ARTICLE_MAX_CHARS", "100000"))
 
 # Content-Security-Policy (Django's own CSP middleware, the django-csp design moved into Django 6): scripts,
 # styles, images and fonts from this site only, no inline script or style (templates keep JS/CSS in static/),

@@ -296,3 +296,23 @@ def test_a_well_formed_dump_has_no_warnings(seed_path):
     with open(seed_path, "rb") as handle:
         run = ingest_stream(handle, name=str(seed_path), workers=0)
     assert run.created_count == 2 and run.warnings == []
+
+
+# --- item 10: one record's cost is bounded ----------------------------------------------------------------
+
+
+def test_a_line_over_the_parser_limit_is_rejected_unread_and_the_rest_stored(monkeypatch):
+    monkeypatch.setattr("articles.dump.MAX_LINE_BYTES", 64 * 1024)
+    huge = json.dumps({"title": "كبير", "text": "كلمة " * 40_000, "source": "مصدر"}).encode()
+    run = ingest(jsonl(good(1), huge, good(3)))
+    assert_only_bad_lost(run, bad_lines=[2], total=3)
+    assert "MAX_LINE_BYTES" in run.errors[0]
+
+
+def test_a_dump_paragraph_over_the_parser_limit_costs_only_its_record(monkeypatch):
+    monkeypatch.setattr("articles.dump.MAX_LINE_BYTES", 64 * 1024)
+    data = dump_records(0, 2) + ("عنوان\n" + "كلمة " * 40_000 + "\nالمصدر: مأرب برس\nإقرأ أيضاً:\n").encode()
+    data += dump_records(2, 2)
+    run = ingest(data, name="dump.txt")
+    assert run.created_count == 4 and run.rejected_count == 1, run.errors
+    assert run.errors[0].startswith("line 12:") and "MAX_LINE_BYTES" in run.errors[0]
