@@ -316,3 +316,23 @@ def test_a_dump_paragraph_over_the_parser_limit_costs_only_its_record(monkeypatc
     run = ingest(data, name="dump.txt")
     assert run.created_count == 4 and run.rejected_count == 1, run.errors
     assert run.errors[0].startswith("line 12:") and "MAX_LINE_BYTES" in run.errors[0]
+
+
+def test_ner_in_blocks_tags_exactly_as_in_one_piece(monkeypatch):
+    """Long texts are tagged TAG_BLOCK sentences at a time (flat memory) with the same result."""
+    from articles.enrich.ner import crf
+    from articles.enrich.ner.base import get_backend
+    from articles.enrich.ner.segment import sentences_with_offsets
+
+    backend = get_backend("crf")
+    if not isinstance(backend, crf.CrfBackend):
+        pytest.skip("the CRF backend is not the configured one")
+    text = " ".join(
+        f"قال الرئيس فلاديمير بوتين في موسكو {n}. وزار وفد من الأمم المتحدة مدينة حلب." for n in range(120)
+    )
+    tokens = [[t for t, _ in s] for s in sentences_with_offsets(text)]
+    monkeypatch.setattr(crf, "TAG_BLOCK", 10_000)
+    whole = backend.tag_tokens(tokens)
+    monkeypatch.setattr(crf, "TAG_BLOCK", 7)
+    assert backend.tag_tokens(tokens) == whole
+    assert any(t != "O" for sent in whole for t in sent)

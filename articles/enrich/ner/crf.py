@@ -11,6 +11,7 @@ import numpy as np
 
 from articles.enrich.ner.base import EntitySpan, NerBackend
 from articles.enrich.ner.clusters import load_clusters, word_key
+from articles.enrich.ner.docmem import WINDOW as MEMORY_WINDOW
 from articles.enrich.ner.docmem import memory_features
 from articles.enrich.ner.features import Featurizer
 from articles.enrich.ner.segment import sentences_with_offsets, spans_from_tags
@@ -28,6 +29,9 @@ from articles.enrich.ner.train import (
 # ``extract`` trims them from the reported span when the bare word is the commoner form.
 _TRIM = ("وب", "ول", "وك", "فب", "فل", "و", "ف", "ب", "ل", "ك")
 _TRIM_RATIO, _TRIM_RATIO_AL, _TRIM_MIN = 10, 2, 20
+
+# Sentences tagged at once (bounded memory); real articles have far fewer, so they are tagged in one piece.
+TAG_BLOCK = 200
 
 
 def _setting_model_dir() -> Path | None:
@@ -84,13 +88,27 @@ class CrfBackend(NerBackend):
             return self._tag(tokens)
 
     def _tag(self, tokens: list[list[str]]) -> list[list[str]]:
+        """Tags of every sentence, computed TAG_BLOCK sentences at a time so memory stays flat on any text:
+        the features of a whole 10 MB paragraph at once took 2.3 GB (issue 13 item 10). The second pass of a
+        sentence needs the first pass of MEMORY_WINDOW sentences either side, so each block is tagged with
+        that context around it; the tags are the same as in one piece."""
+        out: list[list[str]] = []
+        n = len(tokens)
+        for start in range(0, n, TAG_BLOCK):
+            end = min(n, start + TAG_BLOCK)
+            lo = max(0, start - MEMORY_WINDOW) if self._tagger2 is not None else start
+            hi = min(n, end + MEMORY_WINDOW) if self._tagger2 is not None else end
+            out.extend(self._tag_block(tokens[lo:hi])[start - lo : end - lo])
+        return out
+
+    def _tag_block(self, tokens: list[list[str]]) -> list[list[str]]:
         feat, tagger = self._feat, self._tagger
         xs = [feat.sentence(s) for s in tokens]
         tags = [tagger.tag(x) if x else [] for x in xs]
         if self._tagger2 is None:
             return tags
         # Second pass: the same features plus what the first pass said about the same words nearby.
-        mem = memory_features(tokens, tags, stems=[feat.stems(s) for s in tokens])
+        mem = memory_features(tokens, tags, window=MEMORY_WINDOW, stems=[feat.stems(s) for s in tokens])
         t2 = self._tagger2
         return [t2.tag([a + b for a, b in zip(x, m, strict=True)]) if x else [] for x, m in zip(xs, mem, strict=True)]
 
