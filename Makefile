@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1:8000
 PYTHON ?= $(shell for p in python3.13 python3.12 python3 $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 /usr/local/bin/python3.1[2-9] /usr/bin/python3.1[2-9]; do \
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: demo test install lint bench clean-demo serve
+.PHONY: demo test install lint bench clean-demo serve fuzz
 
 $(BIN)/.installed: pyproject.toml requirements-camel.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (Django 6)"; exit 1; }
@@ -36,6 +36,13 @@ demo: install
 test: install
 	DEBUG=1 $(BIN)/ruff check .
 	DEBUG=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The long fuzz runs (docs/RELIABILITY.md): hypothesis at 50x the suite's examples, then atheris for 10 minutes.
+fuzz: install
+	HYPOTHESIS_PROFILE=long DEBUG=1 $(BIN)/python -m pytest -q tests/test_fuzz.py
+	$(BIN)/pip install --quiet -e '.[fuzz]'
+	mkdir -p fuzz/corpus && cp -n fixtures/seed_dump.txt fuzz/corpus/
+	DEBUG=1 $(BIN)/python fuzz/fuzz_parsers.py -max_total_time=600 -rss_limit_mb=2048 fuzz/corpus
 
 lint: install
 	$(BIN)/ruff check .

@@ -16,7 +16,7 @@ Per field (docs/RELIABILITY.md has the table):
 - every text field: NUL characters removed and lone surrogates replaced by U+FFFD, each with a warning
   (PostgreSQL cannot store either); bidi override/embedding/isolate controls (U+202A–U+202E,
   U+2066–U+2069) removed silently — they can reverse a page's text (a spoofing trick), and carry no content.
-  Nothing else is changed: the text is stored as published.
+  Otherwise only :func:`articles.text.clean` applies (the storage form, the same on every path).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 from articles.dump import Clipping, ParseItem, RecordError
-from articles.text import search_key
+from articles.text import clean, search_key
 
 # The model's column sizes (articles.models): Article.title, Source.name/key, Article.url.
 TITLE_MAX_CHARS = 1000
@@ -50,7 +50,9 @@ class RecordInvalid(ValueError):
 
 
 def text_clean(text: str, *, field: str) -> tuple[str, list[str]]:
-    """(text fit for storage, warnings). Removes NUL, replaces lone surrogates with U+FFFD, strips bidi controls.
+    """(text fit for storage, warnings). Removes NUL, replaces lone surrogates with U+FFFD, applies the
+    archive's storage clean-up (:func:`articles.text.clean`, the same for ingest and the admin) and strips
+    bidi controls.
 
     The warnings name the field, e.g. "title: 2 NUL characters removed".
     """
@@ -62,7 +64,7 @@ def text_clean(text: str, *, field: str) -> tuple[str, list[str]]:
         count = len(_SURROGATE_RE.findall(text))
         warnings.append(f"{field}: {count} invalid characters (lone surrogates) replaced by U+FFFD")
         text = _SURROGATE_RE.sub("\ufffd", text)
-    return _BIDI_CONTROLS_RE.sub("", text), warnings
+    return _BIDI_CONTROLS_RE.sub("", clean(text)), warnings
 
 
 def field_limit_check(value: str, *, field: str, limit: int) -> None:
