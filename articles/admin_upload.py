@@ -37,6 +37,7 @@ from articles.forms import DumpUploadForm, too_large_message
 from articles.ingest import Outcome, article_store, fingerprint_compute, ingest_stream, source_get_or_create
 from articles.models import Article, IngestRun, Source, Topic
 from articles.stories.service import story_assign
+from articles.validation import records_validate
 
 SESSION_KEY = "admin_uploads"
 UPLOAD_PERMS = ("articles.add_article", "articles.add_ingestrun")
@@ -210,7 +211,8 @@ def upload_preview(stored: StoredUpload) -> Preview:
     preview = Preview()
     seen: set[str] = set()
     with open(stored.path, "rb") as handle:
-        for batch in batched(parse_stream(handle, stored.name), 500):
+        # Validated like the ingest itself, so the preview's rejections are the ones confirming would make.
+        for batch in batched(records_validate(parse_stream(handle, stored.name)), 500):
             pairs = [(item, fingerprint_compute(item.title, item.body)) for item in batch if isinstance(item, Clipping)]
             archived = {
                 a.fingerprint: a

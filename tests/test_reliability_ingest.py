@@ -341,3 +341,14 @@ def test_ner_in_blocks_tags_exactly_as_in_one_piece(monkeypatch):
     monkeypatch.setattr(crf, "TAG_BLOCK", 7)
     assert backend.tag_tokens(tokens) == whole
     assert any(t != "O" for sent in whole for t in sent)
+
+
+def test_the_upload_preview_rejects_what_the_ingest_will_reject(tmp_path, settings):
+    from articles.admin_upload import StoredUpload, upload_preview
+
+    settings.UPLOAD_DIR = tmp_path
+    data = jsonl(good(1), {**good(2), "url": "javascript:alert(1)"}, {**good(3), "title": "ع" * 1001})
+    (tmp_path / ("0" * 64)).write_bytes(data)
+    preview = upload_preview(StoredUpload(sha256="0" * 64, name="x.jsonl"))
+    assert (preview.found_count, preview.rejected_count) == (1, 2)
+    assert [e.line for e in preview.rejected] == [2, 3]
