@@ -310,7 +310,7 @@ def parse_dump(stream: BinaryIO) -> Iterator[ParseItem]:
             if after_source is not None:
                 rec.after_source = after_source
                 after_source = None
-        elif _DATE_LINE_RE.match(line) and len(rec.lines) > 1:
+        elif _DATE_LINE_RE.match(strip_invisible(line)) and len(rec.lines) > 1:
             rec.inner_date_lines.append(number)
         if bad:
             if rec.bad_line is None:

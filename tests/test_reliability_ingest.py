@@ -20,6 +20,11 @@ pytestmark = pytest.mark.django_db
 GOOD = {"title": "عنوان سليم {n}", "text": "نص الخبر رقم {n} عن الاقتصاد.", "source": "مأرب برس"}
 
 
+def words(n: int, text: str = "عنوان طويل جدا عن الاقتصاد ") -> str:
+    """``n`` characters of natural Arabic (a run of one letter looks like mojibake to the repair check)."""
+    return (text * (n // len(text) + 1))[:n]
+
+
 def good(n: int) -> dict:
     return {k: v.format(n=n) for k, v in GOOD.items()}
 
@@ -94,16 +99,14 @@ HOSTILE_LINES = [
     b'{"title": ' + b"1" * 5000 + b', "text": "x", "source": "s"}',
     b"-" + b"9" * 10_000,
     b'{"title": 1e999, "text": "x", "source": "s"}',
-    b'{"title": "t", "text": "x", "source": "s", "date": "2024-13-45"}',
-    b'{"title": "t", "text": "x", "source": "s", "date": 20240101}',
     b'{"title": "t", "text": "x", "source": "s", "url": ["http://x"]}',
     b'{"title": "t", "text": ["x"], "source": "s"}',
     b'"just a string"',
     b"null",
     b"\xff\xfe\x00garbage",
     '{"title": "عنوان", "text": "نص", "source": "مصدر"}'.encode("cp1256"),
-    b'{"title": "' + "ع".encode() * 1001 + b'", "text": "x", "source": "s"}',
-    b'{"title": "t", "text": "x", "source": "' + "م".encode() * 201 + b'"}',
+    b'{"title": "' + words(1001).encode() + b'", "text": "x", "source": "s"}',
+    b'{"title": "t", "text": "x", "source": "' + words(201, "مصدر الخبر ").replace(" ", "م").encode() + b'"}',
     # NFKC turns each U+FDFA into 18 letters: the source's normalised key would overflow its column.
     b'{"title": "t", "text": "x", "source": "' + "\ufdfa".encode() * 20 + b'"}',
     b'{"title": "   ", "text": "x", "source": "s"}',
@@ -143,15 +146,16 @@ def test_unstorable_characters_are_replaced_with_a_warning(field, escaped, warni
 
 
 def test_field_limits_are_the_columns_on_every_database():
-    at_limit = {"title": "ع" * 1000, "text": "نص", "source": "م" * 200, "url": "https://e.org/" + "a" * 986}
+    source = words(200, "مصدر_الخبر_")  # no spaces: the source name keeps its length
+    at_limit = {"title": words(1000), "text": "نص", "source": source, "url": "https://e.org/" + "a" * 986}
     over = [
-        {**good(2), "title": "ع" * 1001},
-        {**good(3), "source": "م" * 201},
+        {**good(2), "title": words(1001)},
+        {**good(3), "source": source + "م"},
         {**good(4), "url": "https://e.org/" + "a" * 987},
     ]
     run = ingest(jsonl(at_limit, *over, good(5)))
     assert_only_bad_lost(run, bad_lines=[2, 3, 4], total=5)
-    stored = Article.objects.get(title="ع" * 1000)
+    stored = Article.objects.get(title=words(1000))
     assert len(stored.url) == 1000 and len(stored.source.name) == 200
 
 
@@ -347,7 +351,7 @@ def test_the_upload_preview_rejects_what_the_ingest_will_reject(tmp_path, settin
     from articles.admin_upload import StoredUpload, upload_preview
 
     settings.UPLOAD_DIR = tmp_path
-    data = jsonl(good(1), {**good(2), "url": "javascript:alert(1)"}, {**good(3), "title": "ع" * 1001})
+    data = jsonl(good(1), {**good(2), "url": "javascript:alert(1)"}, {**good(3), "title": words(1001)})
     (tmp_path / ("0" * 64)).write_bytes(data)
     preview = upload_preview(StoredUpload(sha256="0" * 64, name="x.jsonl"))
     assert (preview.found_count, preview.rejected_count) == (1, 2)
