@@ -105,16 +105,15 @@ def clipping_validate(clipping: Clipping) -> Clipping | RecordError:
         source, found = text_clean(clipping.source, field="source")
         warnings += found
         paragraphs: list[str] = []
-        for paragraph in clipping.paragraphs:
+        for paragraph in clipping.paragraphs:  # kept as the parser gives them (blank lines too: as published)
             paragraph, found = text_clean(paragraph, field="text")
             warnings += found
-            if paragraph.strip():
-                paragraphs.append(paragraph)
+            paragraphs.append(paragraph)
         if not title.strip():
             raise RecordInvalid("title is empty")
         if not source.strip():
             raise RecordInvalid("source is empty")
-        if not paragraphs:
+        if not any(p.strip() for p in paragraphs):
             raise RecordInvalid("text is empty")
         field_limit_check(title, field="title", limit=TITLE_MAX_CHARS)
         source_name_check(source)
