@@ -69,7 +69,8 @@ def export_rows(data: QueryDict, *, fields: tuple[str, ...], permalink: Callable
     The search and the first chunk of articles run *now*, before the view builds its response, so a failing
     database is an error status (503 via articles.outage), never a 200 with a header only."""
     _, ids = selectors.article_ids_for_export(data=data, limit=settings.EXPORT_MAX_ROWS)
-    rows = (_row(article, fields, permalink) for article in selectors.articles_by_ids(ids, entities="entities" in fields))
+    articles = selectors.articles_by_ids(ids, entities="entities" in fields)
+    rows = (_row(article, fields, permalink) for article in articles)
     first = next(rows, None)
     return iter(()) if first is None else chain((first,), rows)
 

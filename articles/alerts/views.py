@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,6 +16,7 @@ from articles import selectors
 from articles.alerts import services
 from articles.alerts.models import SavedSearch
 from articles.alerts.selectors import saved_search_new, saved_search_params, saved_searches_of
+from articles.feeds import XmlSafeAtom1Feed
 from articles.filters import ArticleFilter
 from articles.search_links import filter_chips
 
@@ -94,7 +94,7 @@ def saved_search_update(request: HttpRequest, pk: int) -> HttpResponse:
 class SavedSearchFeed(Feed):
     """The newest articles of a saved search; the URL's token is its only credential."""
 
-    feed_type = Atom1Feed
+    feed_type = XmlSafeAtom1Feed  # a saved search's name or an article may hold characters XML cannot carry
     language = "ar"
 
     def get_object(self, request: HttpRequest, token: str) -> SavedSearch:
