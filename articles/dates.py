@@ -94,14 +94,15 @@ _LIB = _alternation(_LIBYAN)
 _ORD = _alternation(_ORDINALS)
 # A day: digits with an optional English/French ordinal ending, or an Arabic ordinal word.
 _DAY = rf"(?P<day>\d{{1,2}})(?:\s?(?:st|nd|rd|th|er|e)(?!\w))?|(?P<ord>{_ORD})"
-# Between day and month: commas, "من" ("of"), "شهر" ("month"); between month and year: "عام"/"سنه"/"لعام".
-_DAY_GAP = r"\s*,?\s*(?:من\s+)?(?:شهر\s+)?"
-_YEAR_GAP = r"\s*[,.]?\s*(?:من\s+)?(?:(?:ل?عام|سنه|لسنه)\s+)?"
+# Between day and month: a comma, dash, slash or dot (12-Dec-2024), "من" ("of"), "شهر" ("month"); between
+# month and year the same or "عام"/"سنه"/"لعام".
+_DAY_GAP = r"\s*[,\-/.]?\s*(?:من\s+)?(?:شهر\s+)?"
+_YEAR_GAP = r"\s*[,.\-/]?\s*(?:من\s+)?(?:(?:ل?عام|سنه|لسنه)\s+)?"
 # "كانون الاول/ديسمبر", "ديسمبر (كانون الاول)": a second spelling of the month after the first.
 _TWIN = rf"(?:\s*[/(\-–]\s*(?:{_GREG})\s*\)?)?"
 _GREG_DMY = re.compile(rf"(?<!\w)(?:{_DAY}){_DAY_GAP}(?P<month>{_GREG}){_TWIN}{_YEAR_GAP}(?P<year>\d{{4}})(?!\d)")
 _GREG_MDY = re.compile(
-    rf"(?<!\w)(?P<month>{_GREG})\s+(?P<day>\d{{1,2}})(?:\s?(?:st|nd|rd|th)(?!\w))?\s*,?\s*(?P<year>\d{{4}})(?!\d)"
+    rf"(?<!\w)(?P<month>{_GREG})\.?\s+(?P<day>\d{{1,2}})(?:\s?(?:st|nd|rd|th)(?!\w))?\s*,?\s*(?P<year>\d{{4}})(?!\d)"
 )
 _LIBYAN_DMY = re.compile(rf"(?<!\w)(?:{_DAY}){_DAY_GAP}(?P<month>{_LIB}){_YEAR_GAP}(?P<year>\d{{4}})(?!\d)")
 _HIJRI_DMY = re.compile(rf"(?<!\w)(?:{_DAY}){_DAY_GAP}(?P<month>{_HIJ}){_YEAR_GAP}(?P<year>1[345]\d\d)(?!\d)")

@@ -103,6 +103,9 @@ def test_unreadable_date_line_stores_the_article_undated_with_a_warning():
         ("12 جويلية 2019", "2019-07-12"),  # Algerian/Tunisian
         ("11 جمادى الآخرة 1446 هـ", "2024-12-12"),  # Hijri alone, converted (Umm al-Qura)
         ("12ديسمبر2024", "2024-12-12"),
+        ("12-ديسمبر-2024", "2024-12-12"),
+        ("Dec. 12, 2024", "2024-12-12"),
+        ("الحادي عشر من تشرين الثاني 2023", "2023-11-11"),
     ],
 )
 def test_date_families_are_read(line, iso):
