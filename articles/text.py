@@ -174,7 +174,13 @@ def tokenize(text: str) -> list[str]:
 
 
 def words(text: str) -> list[str]:
-    """Key words, punctuation dropped: the unit of the search key."""
+    """Normalised word tokens (:func:`normalize`: hamza seats kept, compounds as written), punctuation
+    dropped: the topic classifier's features, as its shipped model was trained on them."""
+    return _WORD_RE.findall(normalize(text))
+
+
+def key_words_of(text: str) -> list[str]:
+    """Key words (:func:`key_normalize`), punctuation dropped: the unit of the search key."""
     return _WORD_RE.findall(key_normalize(text))
 
 
@@ -194,7 +200,7 @@ def search_key(text: str) -> str:
 
     Indexing and querying must both use this function (or :func:`spelled_words` + :func:`teh_fold`).
     """
-    return " ".join(words(text))
+    return " ".join(key_words_of(text))
 
 
 def collapse_spaces(text: str) -> str:
