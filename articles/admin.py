@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from articles import admin_upload
+from articles.admin_joins import EntityJoinInline
 from articles.forms import ArticleAdminForm, EntityAliasFormSet, MentionInlineForm, MergeForm
 from articles.models import Article, BlockedEntity, Entity, EntityAlias, IngestRun, Mention, Source, Topic
 from articles.text import search_key
@@ -119,12 +120,12 @@ class EntityAliasInline(admin.TabularInline):
 
 @admin.register(Entity)
 class EntityAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "mention_count", "alias_list"]
+    list_display = ["name", "kind", "article_count", "mention_count", "confidence", "alias_list"]
     list_filter = ["kind"]
     search_fields = ["name", "aliases__name"]
-    readonly_fields = ["key", "slug", "created_at"]
-    fields = ["name", "kind", "key", "slug", "created_at"]
-    inlines = [EntityAliasInline]
+    readonly_fields = ["key", "slug", "article_count", "confidence", "created_at"]
+    fields = ["name", "kind", "key", "slug", "article_count", "confidence", "created_at"]
+    inlines = [EntityAliasInline, EntityJoinInline]
     actions = ["merge_entities"]
     delete_confirmation_template = "admin/articles/entity/delete_confirmation.html"
     delete_selected_confirmation_template = "admin/articles/entity/delete_selected_confirmation.html"

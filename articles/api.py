@@ -64,6 +64,8 @@ def articles(request: HttpRequest) -> JsonResponse:
             "story": {"id": article.story_id, "size": article.story.size if article.story else 1}
             if article.story_id
             else None,
+            # Found only through another spelling of the entity searched for (see "expanded").
+            "matched_spelling": article.matched_spelling or None,
         }
         for article in result.page.items
     ]
@@ -74,8 +76,16 @@ def articles(request: HttpRequest) -> JsonResponse:
         next_url = request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
     facets = {name: _facet(values) for name, values in result.facets.items()}
     facets["date"] = [{"period": bar.period, "count": bar.count} for bar in result.histogram.bars if bar.count]
+    expansion = result.expansion
     return JsonResponse(
         {
+            "expanded": {
+                "entity": expansion.entity.slug,
+                "name": expansion.entity.name,
+                "spellings": expansion.spellings,
+            }
+            if expansion
+            else None,
             "count": result.page.count,
             "count_is_estimate": result.page.count_is_estimate,
             # What count and facet counts count: "stories" (default, each story once) or "articles" (group=none).
@@ -96,8 +106,13 @@ def entities(request: HttpRequest) -> JsonResponse:
     page = _page(request)
     if isinstance(page, JsonResponse):
         return page
+    show_all = request.user.is_staff and request.GET.get("all") == "1"
     hits = selectors.entity_search(
-        q=request.GET.get("q", "")[:200], kind=kind, limit=PER_PAGE + 1, offset=(page - 1) * PER_PAGE
+        q=request.GET.get("q", "")[:200],
+        kind=kind,
+        limit=PER_PAGE + 1,
+        offset=(page - 1) * PER_PAGE,
+        show_all=show_all,
     )
     next_url = None
     if len(hits) > PER_PAGE:

@@ -213,6 +213,12 @@ class Entity(models.Model):
     kind = models.CharField(_("kind"), max_length=4, choices=Kind.choices)
     key = models.CharField(_("normalised key"), max_length=300)
     slug = models.SlugField(_("slug"), max_length=320, unique=True, allow_unicode=True)
+    # Importance: the number of articles mentioning it, kept by the entity service (ranking without a
+    # COUNT over the mentions table on every index page).
+    article_count = models.PositiveIntegerField(_("articles"), default=0)
+    # The NER confidence of its first mention after span cleaning (articles.enrich.spans): an entity
+    # seen in one article with a low confidence is hidden from listings (see ``visible``).
+    confidence = models.FloatField(_("confidence"), default=1.0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -220,12 +226,25 @@ class Entity(models.Model):
         verbose_name = _("entity")
         verbose_name_plural = _("entities")
         constraints = [models.UniqueConstraint(fields=["kind", "key"], name="entity_unique_kind_key")]
+        indexes = [
+            # The entity index and the API list entities by importance.
+            models.Index(fields=["-article_count", "id"], name="entity_importance_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.kind})"
 
     def get_absolute_url(self) -> str:
         return reverse("entity_detail", args=[self.slug])
+
+    @staticmethod
+    def visible_q(prefix: str = "") -> models.Q:
+        """Entities shown to readers: in two articles or more, or in one with a confident mention."""
+        from articles.enrich.spans import LOW_CONFIDENCE
+
+        return models.Q(**{f"{prefix}article_count__gte": 2}) | models.Q(
+            **{f"{prefix}article_count__gte": 1, f"{prefix}confidence__gte": LOW_CONFIDENCE}
+        )
 
 
 class EntityAlias(models.Model):
@@ -240,6 +259,11 @@ class EntityAlias(models.Model):
     # Normalised (or lower-cased Latin) form: resolution and the entity index look aliases up by it.
     key = models.CharField(_("normalised key"), max_length=300, db_index=True)
     origin = models.CharField(_("origin"), max_length=10, choices=Origin.choices, default=Origin.EXTRACTED)
+    # Consonant-class key shared by Arabic and Latin spellings (articles.enrich.names.phonetic_key),
+    # whole name and last word: Latin look-up ("Putin", "Erdogan") finds aliases by their prefix.
+    # Internal: never shown to readers.
+    phonetic = models.CharField(max_length=300, blank=True, db_index=True, editable=False)
+    phonetic_last = models.CharField(max_length=300, blank=True, db_index=True, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -310,6 +334,40 @@ class StoryBand(models.Model):
 
     def __str__(self) -> str:
         return f"{self.band} → {self.article_id}"
+
+
+class EntityJoin(models.Model):
+    """Audit row of one automatic join (``entities_consolidate``): the spelling ``name`` (key ``key``)
+    was joined to ``entity`` by ``rule`` with ``score``. An editor splits it again in the admin; a
+    split row keeps consolidation from joining that spelling to that entity again."""
+
+    class Rule(models.TextChoices):
+        SPELLING = "spelling", _("same name, other spelling (hamza, long vowels, compound spacing)")
+        FUZZY = "fuzzy", _("near-identical spelling (fuzzy match)")
+        PARTIAL = "partial", _("part of the one full name that dominates")
+
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="joins", verbose_name=_("entity"))
+    kind = models.CharField(_("kind"), max_length=4, choices=Entity.Kind.choices)
+    key = models.CharField(_("joined key"), max_length=300)
+    name = models.CharField(_("joined spelling"), max_length=300)
+    target_key = models.CharField(_("key joined to"), max_length=300)
+    rule = models.CharField(_("rule"), max_length=10, choices=Rule.choices)
+    score = models.FloatField(_("score"))
+    article_count = models.PositiveIntegerField(_("articles it had"), default=0)
+    created_at = models.DateTimeField(_("joined"), auto_now_add=True)
+    split_at = models.DateTimeField(_("split"), null=True, blank=True)
+    split_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("split by")
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("automatic join")
+        verbose_name_plural = _("automatic joins")
+        indexes = [models.Index(fields=["kind", "key"], name="entityjoin_kind_key_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.target_key} ({self.rule} {self.score:.0f})"
 
 
 # Saved searches live in their own sub-package (articles/alerts/); importing them here registers them with the app.

@@ -18,8 +18,18 @@ from django.db.models import CharField, Count, F, Max, QuerySet
 from django.db.models.functions import Cast, Substr, TruncMonth
 from django.utils.translation import get_language, gettext
 
+from articles.enrich.spans import LOW_CONFIDENCE
+from articles.entity_selectors import (  # noqa: F401 - entity reads live there; re-exported for callers
+    EntityHit,
+    Expansion,
+    articles_mark_spelling,
+    entity_hits,
+    entity_kwic,
+    entity_search,
+    query_entity_expansion,
+)
 from articles.filters import DATE_PARAMS, SORT_NEWEST, SORT_OLDEST, SORT_RELEVANCE, UNCLASSIFIED, ArticleFilter
-from articles.models import Article, Entity, EntityAlias, Mention, Source, Topic
+from articles.models import Article, Entity, Mention, Source, Topic
 from articles.pagination import CappedPage, capped_count
 from articles.search import search_planned, search_ranked_ids
 from articles.search.highlight import highlight, snippet
@@ -64,6 +74,8 @@ def _rows(sql: str, params: list) -> list[tuple]:
 
 
 TOPIC, SOURCE, MENTION, ENTITY = (m._meta.db_table for m in (Topic, Source, Mention, Entity))
+# Entities shown in facets and related lists: as Entity.visible_q (junk seen once, unsure, is hidden).
+VISIBLE_SQL = "(e.article_count >= 2 OR (e.article_count >= 1 AND e.confidence >= %s))"
 
 
 @dataclass
@@ -104,6 +116,7 @@ class SearchResult:
     facets_are_estimates: bool = False
     # True: results, counts and facets count stories (each once, as its first copy); False: articles.
     grouped: bool = True
+    expansion: Expansion | None = None
 
     @property
     def query(self) -> ParsedQuery:
@@ -132,6 +145,7 @@ def article_search(
     """One page of a search (query + filters from ``data``), with facet counts and histogram."""
     cap = settings.SEARCH_COUNT_CAP if cap is None else cap
     filterset = ArticleFilter(data, queryset=Article.objects.all())
+    expansion = query_entity_expansion(filterset.parsed, filterset.data.get("q", "")) if filterset.data else None
     queryset = filterset.qs
     sort = filterset.sort_order
     with search_planned(filterset.parsed) as planner:
@@ -146,6 +160,7 @@ def article_search(
             page=CappedPage(items=items, number=number, per_page=per_page, count=count, count_is_estimate=estimate),
             sort=sort,
             grouped=filterset.grouped,
+            expansion=expansion,
         )
         if facets:
             result.facets = facet_counts(filterset=filterset, cap=cap)
@@ -153,6 +168,7 @@ def article_search(
             result.facets_are_estimates = estimate
     articles_decorate(items, filterset.parsed)
     stories_attach(items)
+    articles_mark_spelling(items, expansion)
     return result
 
 
@@ -188,14 +204,14 @@ def facet_counts(*, filterset: ArticleFilter, cap: int) -> dict[str, list[FacetV
     chosen_entities = filterset.selected("entity")
     kinds = list(filterset.form.cleaned_data.get("kind") or [])
     sql, params = _sample_sql(filterset.qs, cap, f_id=F("pk"))
-    kind_sql = f"WHERE e.kind IN ({', '.join(['%s'] * len(kinds))}) " if kinds else ""
+    kind_sql = f"AND e.kind IN ({', '.join(['%s'] * len(kinds))}) " if kinds else ""
     entities = [
         FacetValue(slug=slug, name=name, count=n, kind=kind)
         for slug, name, kind, n in _rows(
             f"SELECT e.slug, e.name, e.kind, COUNT(DISTINCT m.article_id) FROM ({sql}) s "  # noqa: S608
-            f"JOIN {MENTION} m ON m.article_id = s.f_id JOIN {ENTITY} e ON e.id = m.entity_id {kind_sql}"
-            "GROUP BY e.slug, e.name, e.kind ORDER BY 4 DESC, 2 LIMIT %s",
-            [*params, *kinds, FACET_SIZE],
+            f"JOIN {MENTION} m ON m.article_id = s.f_id JOIN {ENTITY} e ON e.id = m.entity_id "
+            f"WHERE {VISIBLE_SQL} {kind_sql}GROUP BY e.slug, e.name, e.kind ORDER BY 4 DESC, 2 LIMIT %s",
+            [*params, LOW_CONFIDENCE, *kinds, FACET_SIZE],
         )
     ]
     return {
@@ -295,6 +311,8 @@ def archive_period_totals() -> dict[str, int]:
 def article_ids_for_export(*, data, limit: int) -> tuple[ArticleFilter, list[int]]:
     """Ids of a search's results in its order, at most ``limit``."""
     filterset = ArticleFilter(data, queryset=Article.objects.all())
+    if filterset.data:
+        query_entity_expansion(filterset.parsed, filterset.data.get("q", ""))
     queryset, sort = filterset.qs, filterset.sort_order
     with search_planned(filterset.parsed):
         if sort == SORT_RELEVANCE and filterset.parsed.has_positive:
@@ -375,15 +393,15 @@ def entities_top(*, queryset: QuerySet, limit: int = 15, exclude: Entity | None 
     rows = _rows(
         f"SELECT e.slug, e.name, e.kind, COUNT(DISTINCT m.article_id) FROM ({sql}) s "  # noqa: S608
         f"JOIN {MENTION} m ON m.article_id = s.f_id JOIN {ENTITY} e ON e.id = m.entity_id "
-        "WHERE m.entity_id <> %s GROUP BY e.slug, e.name, e.kind ORDER BY 4 DESC, 2 LIMIT %s",
-        [*params, exclude.pk if exclude else 0, limit],
+        f"WHERE m.entity_id <> %s AND {VISIBLE_SQL} GROUP BY e.slug, e.name, e.kind ORDER BY 4 DESC, 2 LIMIT %s",
+        [*params, exclude.pk if exclude else 0, LOW_CONFIDENCE, limit],
     )
     return [FacetValue(slug=slug, name=name, count=n, kind=kind) for slug, name, kind, n in rows]
 
 
 def articles_related(*, article: Article, limit: int = 5) -> list[Article]:
     """Articles sharing the most entities with ``article`` (newest first on ties)."""
-    entity_ids = Mention.objects.filter(article=article).values("entity_id")
+    entity_ids = Mention.objects.filter(article=article).filter(Entity.visible_q("entity__")).values("entity_id")
     rows = (
         Mention.objects.filter(entity_id__in=entity_ids)
         .exclude(article=article)
@@ -448,41 +466,3 @@ def article_view(*, article: Article) -> ArticleView:
         paragraphs=_paragraphs(_segments(article.body, [m for m in mentions if not m.in_title])),
         entities=entities,
     )
-
-
-@dataclass
-class EntityHit:
-    entity: Entity
-    aliases: list[str]
-    article_count: int
-
-
-def entity_search(*, q: str = "", kind: str = "", limit: int = 50, offset: int = 0) -> list[EntityHit]:
-    """Entities whose name or any alias starts with ``q`` in any spelling variant (or Latin case)."""
-    entities = Entity.objects.all()
-    key = search_key(q)
-    if key:
-        entities = entities.filter(
-            pk__in=EntityAlias.objects.filter(key__startswith=key).values("entity_id")
-        ) | entities.filter(key__startswith=key)
-    if kind:
-        entities = entities.filter(kind=kind)
-    page = list(entities.order_by("name", "pk")[offset : offset + limit])
-    return entity_hits(page)
-
-
-def entity_hits(entities: list[Entity]) -> list[EntityHit]:
-    """Aliases and article counts of a page of entities: two queries whatever the page size."""
-    ids = [e.pk for e in entities]
-    aliases: dict[int, list[str]] = {}
-    for entity_id, name in (
-        EntityAlias.objects.filter(entity_id__in=ids).order_by("name").values_list("entity_id", "name")
-    ):
-        aliases.setdefault(entity_id, []).append(name)
-    counts = dict(
-        Mention.objects.filter(entity_id__in=ids)
-        .values("entity_id")
-        .annotate(n=Count("article", distinct=True))
-        .values_list("entity_id", "n")
-    )
-    return [EntityHit(entity=e, aliases=aliases.get(e.pk, []), article_count=counts.get(e.pk, 0)) for e in entities]

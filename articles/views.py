@@ -198,16 +198,22 @@ def entity_detail(request: HttpRequest, slug: str) -> HttpResponse:
     chart = _chart(histogram, params)
     hit = selectors.entity_hits([entity])[0]
     cooccurring = _entity_links(selectors.entity_cooccurrence(entity=entity), params)
-    return _listing(
+    page = capped_page(articles, page=page_parse(request.GET.get("page")), per_page=PER_PAGE)
+    kwic = selectors.entity_kwic(entity=entity, articles=page.items)
+    for article in page.items:
+        article.snippet = kwic.get(article.pk, "")  # the sentence mentioning it, name in <mark>
+    return render(
         request,
-        articles,
         "articles/entity_detail.html",
-        entity=entity,
-        aliases=hit.aliases,
-        article_count=hit.article_count,
-        chart=chart,
-        cooccurring=cooccurring,
-        search_url=url_with(params),
+        {
+            "page": page,
+            "entity": entity,
+            "aliases": hit.aliases,
+            "article_count": hit.article_count,
+            "chart": chart,
+            "cooccurring": cooccurring,
+            "search_url": url_with(params),
+        },
     )
 
 
@@ -216,14 +222,21 @@ def entity_index(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     kind = kind if kind in Entity.Kind.values else ""
     number = page_parse(request.GET.get("page"))
+    show_all = request.user.is_staff and request.GET.get("all") == "1"
     hits = selectors.entity_search(
-        q=q, kind=kind, limit=ENTITY_INDEX_PER_PAGE + 1, offset=(number - 1) * ENTITY_INDEX_PER_PAGE
+        q=q,
+        kind=kind,
+        limit=ENTITY_INDEX_PER_PAGE + 1,
+        offset=(number - 1) * ENTITY_INDEX_PER_PAGE,
+        show_all=show_all,
     )
     params = QueryDict(mutable=True)
     if q:
         params["q"] = q
     if kind:
         params["kind"] = kind
+    if show_all:
+        params["all"] = "1"
     return render(
         request,
         "articles/entity_index.html",
@@ -235,6 +248,8 @@ def entity_index(request: HttpRequest) -> HttpResponse:
             "number": number,
             "has_next": len(hits) > ENTITY_INDEX_PER_PAGE,
             "query_string": params.urlencode(),
+            "show_all": show_all,
+            "can_show_all": request.user.is_staff,
         },
     )
 

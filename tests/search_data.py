@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from articles.enrich.entity_service import alias_phonetic, entities_recount
 from articles.models import Article, Entity, EntityAlias, Mention, Source, Topic
 from articles.search import article_index
 from articles.text import search_key
@@ -24,7 +25,7 @@ def entity_make(name: str, *, kind: str = "PERS", slug: str | None = None, alias
     entity = Entity.objects.create(name=name, kind=kind, key=search_key(name), slug=slug or search_key(name))
     for alias in (name, *aliases):
         key = alias.lower() if alias.isascii() else search_key(alias)
-        EntityAlias.objects.get_or_create(entity=entity, key=key, defaults={"name": alias})
+        EntityAlias.objects.get_or_create(entity=entity, key=key, defaults={"name": alias, **alias_phonetic(alias)})
     return entity
 
 
@@ -58,6 +59,7 @@ def article_make(
             start=start,
             end=start + len(entity.name),
         )
+    entities_recount([e.pk for e in entities])  # as the entity service keeps it
     article_index(article)
     return article
 

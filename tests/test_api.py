@@ -50,7 +50,9 @@ def test_article_search_shape(client, data):
     body = client.get("/api/articles/", {"q": "بوتين"}).json()
     assert body["count"] == 2 and body["count_is_estimate"] is False and body["next"] is None
     first = body["results"][0]
-    assert set(first) == {"id", "title", "url", "published_on", "source", "topic", "snippet", "story"}
+    assert set(first) == {
+        "id", "title", "url", "published_on", "source", "topic", "snippet", "story", "matched_spelling"
+    }
     assert first["title"] == "بوتين يزور فرنسا"
     assert first["url"].endswith(f"/articles/{data[0].pk}/")
     assert first["published_on"] == "2024-05-01"

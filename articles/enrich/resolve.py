@@ -22,7 +22,11 @@ from functools import lru_cache
 
 from camel_tools.utils.dediac import dediac_ar
 
-from articles.text import normalize, strip_invisible, transliterate
+from articles.enrich.evidence import name_likeness
+from articles.text import normalize, strip_invisible
+
+# A word class whose ANERcorp tokens are mostly entities (see articles.enrich.evidence).
+_NAME_CLASS = 0.4  # بيروت 0.47, ليفربول 0.46; verbs and particles are under 0.05
 
 MIN_STEM = 3
 _ARTICLE = "ال"
@@ -120,7 +124,7 @@ def _clitic_cut(word: str, attested: Attested, known: Attested) -> tuple[int, st
         return 0, word
     readings = _readings(word)
     for cut, stem in readings:
-        if attested(stem) or attested(article_strip(stem)):
+        if (attested(stem) or attested(article_strip(stem))) and not _name_whole(word, stem):
             return cut, stem
     for cut, stem in readings:
         if stem.startswith(_ARTICLE) and len(stem) - 2 >= MIN_STEM:  # وال بال فال كال لل
@@ -131,6 +135,13 @@ def _clitic_cut(word: str, attested: Attested, known: Attested) -> tuple[int, st
         if word[0] == "و" and word[1] in "بك":  # وبوتين, وكندا (not وليد, وليام)
             return 1, word[1:]
     return 0, word
+
+
+def _name_whole(word: str, stem: str) -> bool:
+    """Corpus evidence that ``word`` is a name of its own and ``stem`` is not one: بيري (Perry) is
+    in a name class, يري (a verb) is not; so بيري keeps its first letter whatever is attested."""
+    whole, cut = name_likeness(word), name_likeness(stem)
+    return whole is not None and whole >= _NAME_CLASS and (cut is None or cut < _NAME_CLASS)
 
 
 @lru_cache(maxsize=65536)  # names recur across articles: normalise each spelling once per process
@@ -225,12 +236,6 @@ def name_key(name: str, kind: str = "") -> str:
     """The key of a name typed by an editor (Arabic or Latin): no clitic guessing, titles removed."""
     form = mention_form(name, kind or "MISC")
     return form.key if form else ""
-
-
-def translit_key(name: str) -> tuple[str, str]:
-    """(Latin alias, its key) of an Arabic name: safe Buckwalter, the key lower-cased."""
-    latin = transliterate(name)
-    return latin, latin.lower()
 
 
 def _loose(key: str) -> tuple[str, ...]:

@@ -1,0 +1,220 @@
+"""Read-side queries of the entity index, entity pages and the entity expansion of a search.
+
+- :func:`entity_search`: the index and ``/api/entities/``: by importance (articles mentioning),
+  an Arabic query by any alias prefix (exact alias first), a Latin one by the phonetic key
+  (similarity and importance); entities seen once with a low NER confidence hidden unless
+  ``show_all``.
+- :func:`entity_kwic`: per article, the sentence mentioning the entity, escaped, name in ``<mark>``.
+- :func:`query_entity_expansion`: a search for a known entity's name also finds its other spellings.
+
+Fixed query counts: entity_search 2-3, entity_kwic 1, query_entity_expansion 2.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from rapidfuzz.fuzz import ratio
+
+from articles.enrich.names import is_latin, phonetic_key
+from articles.enrich.resolve import name_key
+from articles.models import Article, Entity, EntityAlias, Mention
+from articles.search.query import ParsedQuery, Term
+from articles.text import search_key
+
+# Latin look-up: aliases fetched per query (by importance) and the similarity a hit needs (0-100).
+PHONETIC_CANDIDATES = 3000
+PHONETIC_MIN = 75.0
+# Ranking of Latin hits: similarity counts this much, importance (log articles) the rest.
+SIMILARITY_WEIGHT = 0.7
+KWIC_CHARS = 160
+_SENTENCE_END_RE = re.compile(r"[.!?؟\n]")
+
+
+@dataclass
+class EntityHit:
+    entity: Entity
+    aliases: list[str]
+    article_count: int
+    score: float = 0.0
+
+
+def _visible(entities: QuerySet, *, kind: str, show_all: bool) -> QuerySet:
+    if kind:
+        entities = entities.filter(kind=kind)
+    return entities if show_all else entities.filter(Entity.visible_q())
+
+
+def entity_search(
+    *, q: str = "", kind: str = "", limit: int = 50, offset: int = 0, show_all: bool = False
+) -> list[EntityHit]:
+    """A page of entities: all by importance, or those matching ``q`` (Arabic alias prefix, exact
+    alias first; Latin: an editor's exact Latin alias first, then phonetic similarity x importance)."""
+    entities = _visible(Entity.objects.all(), kind=kind, show_all=show_all)
+    q = q.strip()
+    if not q:
+        return entity_hits(list(entities.order_by("-article_count", "pk")[offset : offset + limit]))
+    if is_latin(q):
+        return entity_hits(_latin_ranked(q, entities)[offset : offset + limit])
+    keys = {k for k in (search_key(q), name_key(q)) if k}
+    if not keys:
+        return []
+    prefix = Q()
+    for key in keys:
+        prefix |= Q(key__startswith=key)
+    page = list(
+        entities.filter(pk__in=EntityAlias.objects.filter(prefix).values("entity_id"))
+        .annotate(exact=Exists(EntityAlias.objects.filter(entity=OuterRef("pk"), key__in=keys)))
+        .order_by("-exact", "-article_count", "pk")[offset : offset + limit]
+    )
+    if not page and offset == 0:  # a spelling no alias has yet (بوتن before consolidation): sound it out
+        page = _latin_ranked(q, entities)[:limit]
+    return entity_hits(page)
+
+
+def _latin_ranked(q: str, entities: QuerySet) -> list[Entity]:
+    """Entities by phonetic similarity to ``q`` and importance; exact (editor) Latin aliases first."""
+    typed = q.strip().lower()
+    # An editor's Latin alias typed (or its beginning): those first, by importance.
+    direct = list(
+        entities.filter(pk__in=EntityAlias.objects.filter(key__startswith=typed).values("entity_id"))
+        .annotate(exact=Exists(EntityAlias.objects.filter(entity=OuterRef("pk"), key=typed)))
+        .order_by("-exact", "-article_count", "pk")[:PHONETIC_CANDIDATES]
+    )
+    seen = {e.pk for e in direct}
+    code = phonetic_key(q)
+    if not code:
+        return direct
+    block = code[:2]
+    rows = (
+        EntityAlias.objects.filter(Q(phonetic__startswith=block) | Q(phonetic_last__startswith=block))
+        .filter(entity__in=entities)
+        .order_by("-entity__article_count")
+        .values_list("entity_id", "phonetic", "phonetic_last", "entity__article_count")[:PHONETIC_CANDIDATES]
+    )
+    best: dict[int, tuple[float, int]] = {}
+    for entity_id, whole, last, count in rows:
+        similarity = max(ratio(code, whole), ratio(code, last))
+        if similarity >= PHONETIC_MIN and entity_id not in seen and similarity > best.get(entity_id, (0, 0))[0]:
+            best[entity_id] = (similarity, count)
+    if not best:
+        return direct
+    top = max(math.log1p(count) for _, count in best.values()) or 1.0
+
+    def score(item: tuple[int, tuple[float, int]]) -> tuple[float, int]:
+        entity_id, (similarity, count) = item
+        return SIMILARITY_WEIGHT * similarity / 100 + (1 - SIMILARITY_WEIGHT) * math.log1p(count) / top, -entity_id
+
+    ranked = [entity_id for entity_id, _ in sorted(best.items(), key=score, reverse=True)]
+    by_id = Entity.objects.in_bulk(ranked)
+    return direct + [by_id[i] for i in ranked if i in by_id]
+
+
+def entity_hits(entities: list[Entity]) -> list[EntityHit]:
+    """Aliases of a page of entities (one query whatever the page size); counts are stored."""
+    ids = [e.pk for e in entities]
+    aliases: dict[int, list[str]] = {}
+    for entity_id, name in (
+        EntityAlias.objects.filter(entity_id__in=ids)
+        .exclude(origin=EntityAlias.Origin.TRANSLITERATION)
+        .order_by("name")
+        .values_list("entity_id", "name")
+    ):
+        aliases.setdefault(entity_id, []).append(name)
+    return [EntityHit(entity=e, aliases=aliases.get(e.pk, []), article_count=e.article_count) for e in entities]
+
+
+# --- keyword in context ----------------------------------------------------------------------
+
+
+def _sentence(text: str, start: int, end: int) -> SafeString:
+    """The sentence around text[start:end] (at most KWIC_CHARS either side), escaped, name marked."""
+    left = max(0, start - KWIC_CHARS)
+    cut = [m.end() for m in _SENTENCE_END_RE.finditer(text, left, start)]
+    begin = cut[-1] if cut else left
+    stop = _SENTENCE_END_RE.search(text, end, min(len(text), end + KWIC_CHARS))
+    finish = stop.end() if stop else min(len(text), end + KWIC_CHARS)
+    before, name, after = text[begin:start].lstrip(), text[start:end], text[end:finish].rstrip()
+    prefix = "… " if begin == left and left > 0 else ""
+    suffix = " …" if not stop and finish < len(text) else ""
+    return mark_safe(f"{prefix}{escape(before)}<mark>{escape(name)}</mark>{escape(after)}{suffix}")  # noqa: S308
+
+
+def entity_kwic(*, entity: Entity, articles: list[Article]) -> dict[int, SafeString]:
+    """Article id -> the first sentence mentioning ``entity`` (body first, else the title). One query;
+    offsets that no longer fit the text (an edited article) are skipped, not guessed."""
+    by_id = {a.pk: a for a in articles}
+    out: dict[int, SafeString] = {}
+    rows = (
+        Mention.objects.filter(entity=entity, article_id__in=list(by_id))
+        .order_by("article_id", "in_title", "start")
+        .values_list("article_id", "in_title", "start", "end", "surface")
+    )
+    for article_id, in_title, start, end, surface in rows:
+        if article_id in out:
+            continue
+        article = by_id[article_id]
+        text = article.title if in_title else article.body
+        if end <= len(text) and search_key(text[start:end]) == search_key(surface):
+            out[article_id] = _sentence(text, start, end)
+    return out
+
+
+# --- search: a known entity's name finds its other spellings ----------------------------------
+
+
+@dataclass
+class Expansion:
+    """The other spellings a query was widened to, for the results page and the API."""
+
+    entity: Entity
+    query: str
+    spellings: list[str] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
+
+
+def query_entity_expansion(parsed: ParsedQuery, raw: str) -> Expansion | None:
+    """When the whole query is a known entity's name or alias (بوتين), add its other Arabic
+    spellings (بوتن, فلاديمير بوتن) to the query as alternatives, in place. None otherwise."""
+    if len(parsed.clauses) != 1 or len(parsed.clauses[0]) != 1 or parsed.excluded:
+        return None
+    keys = {k for k in (search_key(raw.strip('"')), name_key(raw.strip('"'))) if k}
+    alias = (
+        EntityAlias.objects.filter(key__in=keys)
+        .select_related("entity")
+        .order_by("-entity__article_count", "entity_id")
+        .first()
+    )
+    if alias is None:
+        return None
+    entity = alias.entity
+    own = search_key(raw)
+    names = sorted(
+        {name for name in entity.aliases.values_list("name", flat=True) if not is_latin(name)} | {entity.name}
+    )
+    spellings = [n for n in names if search_key(n) and search_key(n) != own and own not in search_key(n)]
+    if not spellings:
+        return None
+    for name in spellings:
+        words = tuple(search_key(name).split())
+        parsed.clauses[0].append(Term(words=words, exact=len(words) > 1))
+    return Expansion(entity=entity, query=raw, spellings=spellings, keys=[search_key(n) for n in spellings])
+
+
+def articles_mark_spelling(articles: list[Article], expansion: Expansion | None) -> None:
+    """Set ``matched_spelling`` on results found only through another spelling (else "")."""
+    for article in articles:
+        article.matched_spelling = ""
+        if expansion is None:
+            continue
+        text = search_key(f"{article.title} {article.body}")
+        if search_key(expansion.query) in text:
+            continue
+        article.matched_spelling = next(
+            (name for name, key in zip(expansion.spellings, expansion.keys, strict=True) if key in text), ""
+        )
