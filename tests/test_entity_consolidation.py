@@ -43,14 +43,6 @@ def article_mention_store(article, spans) -> None:
     article_mentions_replace(article, title_spans=[], body_spans=spans)
 
 
-def _entity(name: str, kind: str = "PERS") -> Entity:
-    return (
-        Entity.objects.get(mentions__surface=name, kind=kind)
-        if False
-        else Entity.objects.filter(aliases__name=name, kind=kind).distinct().get()
-    )
-
-
 def _n_entities(kind: str = "PERS") -> int:
     return Entity.objects.filter(kind=kind).count()
 
