@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from articles import admin_upload
-from articles.admin_joins import EntityJoinInline
+from articles.admin_joins import entity_joins_html
 from articles.forms import ArticleAdminForm, EntityAliasFormSet, MentionInlineForm, MergeForm
 from articles.models import Article, BlockedEntity, Entity, EntityAlias, IngestRun, Mention, Source, Topic
 from articles.text import search_key
@@ -123,9 +123,9 @@ class EntityAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "article_count", "mention_count", "confidence", "alias_list"]
     list_filter = ["kind"]
     search_fields = ["name", "aliases__name"]
-    readonly_fields = ["key", "slug", "article_count", "confidence", "created_at"]
-    fields = ["name", "kind", "key", "slug", "article_count", "confidence", "created_at"]
-    inlines = [EntityAliasInline, EntityJoinInline]
+    readonly_fields = ["key", "slug", "article_count", "confidence", "created_at", "automatic_joins"]
+    fields = ["name", "kind", "key", "slug", "article_count", "confidence", "created_at", "automatic_joins"]
+    inlines = [EntityAliasInline]
     actions = ["merge_entities"]
     delete_confirmation_template = "admin/articles/entity/delete_confirmation.html"
     delete_selected_confirmation_template = "admin/articles/entity/delete_selected_confirmation.html"
@@ -150,6 +150,10 @@ class EntityAdmin(admin.ModelAdmin):
     @admin.display(description=_("mentions"), ordering="n_mentions")
     def mention_count(self, obj: Entity) -> int:
         return obj.n_mentions
+
+    @admin.display(description=_("automatic joins (why these spellings are this entity)"))
+    def automatic_joins(self, obj: Entity) -> str:
+        return entity_joins_html(obj)
 
     @admin.display(description=_("aliases"))
     def alias_list(self, obj: Entity) -> str:

@@ -4,33 +4,43 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from articles.models import EntityJoin
 
 
-class EntityJoinInline(admin.TabularInline):
-    """On the entity page: each spelling joined to it automatically, by which rule and score."""
+def entity_joins_html(entity) -> str:
+    """The entity's automatic joins as a small table (rule, score, articles, split link): why these
+    spellings are this entity. Read-only, so the entity form posts no extra formset."""
+    rows = [
+        format_html(
+            "<tr><td dir=\"auto\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            join.name,
+            join.get_rule_display(),
+            f"{join.score:.0f}",
+            join.article_count,
+            format_html('<a href="{}">{}</a>', _split_url(join), _("split it off…"))
+            if not join.split_at
+            else _("split %(when)s") % {"when": join.split_at.date().isoformat()},
+        )
+        for join in entity.joins.all()
+    ]
+    if not rows:
+        return _("none")
+    head = format_html(
+        "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr>",
+        _("spelling"),
+        _("rule"),
+        _("score"),
+        _("articles"),
+    )
+    return format_html("<table>{}{}</table>", head, format_html_join("", "{}", ((r,) for r in rows)))
 
-    model = EntityJoin
-    fk_name = "entity"
-    fields = ["name", "rule", "score", "article_count", "created_at", "split_at", "split_link"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    verbose_name_plural = _("automatic joins (why these spellings are this entity)")
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    @admin.display(description=_("split"))
-    def split_link(self, obj: EntityJoin) -> str:
-        if obj.split_at or not obj.pk:
-            return ""
-        url = reverse("admin:articles_entityjoin_changelist") + f"?id__exact={obj.pk}"
-        return format_html('<a href="{}">{}</a>', url, _("split it off…"))
+def _split_url(join: EntityJoin) -> str:
+    return reverse("admin:articles_entityjoin_changelist") + f"?id__exact={join.pk}"
 
 
 @admin.register(EntityJoin)

@@ -140,6 +140,8 @@ def test_editors_group_has_exactly_the_curating_permissions():
         "delete_entity",
         "view_entity",
         *(f"{a}_entityalias" for a in ("add", "change", "delete", "view")),
+        "view_entityjoin",  # automatic joins: see why, and split (change)
+        "change_entityjoin",
         "delete_blockedentity",
         "view_blockedentity",
     }

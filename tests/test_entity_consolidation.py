@@ -300,3 +300,31 @@ def test_entity_page_shows_the_sentence_with_the_name_marked(client, django_asse
     assert "جملة أولى" not in page
     assert "بوتن" in page  # its other spelling is listed
     assert page.count("<mark>") == 20  # one sentence per article on the page
+
+
+# --- the admin: why two spellings were joined, and the split ---------------------------------------
+
+
+def test_editor_sees_the_join_and_splits_it_in_the_admin(client):
+    from django.contrib.auth.models import Group
+    from django.urls import reverse
+
+    _article("قال دونالد ترامب اليوم.", [("دونالد ترامب", "PERS")])
+    _article("قال دونالد ترامب غدا.", [("دونالد ترامب", "PERS")])
+    _article("قال دونالد ترمب أمس.", [("دونالد ترمب", "PERS")])
+    entities_consolidate()
+    editor = get_user_model().objects.create_user("ed", password="pw-ed-123", is_staff=True)  # noqa: S106
+    editor.groups.add(Group.objects.get(name="editors"))
+    client.force_login(editor)
+    trump = Entity.objects.get()
+    page = client.get(reverse("admin:articles_entity_change", args=[trump.pk])).content.decode()
+    assert "دونالد ترمب" in page and "same name, other spelling" in page
+    join = EntityJoin.objects.get()
+    response = client.post(
+        reverse("admin:articles_entityjoin_changelist"),
+        {"action": "split_joins", "_selected_action": [join.pk]},
+    )
+    assert response.status_code == 302
+    assert set(Entity.objects.values_list("name", "article_count")) == {("دونالد ترامب", 2), ("دونالد ترمب", 1)}
+    join.refresh_from_db()
+    assert join.split_by == editor

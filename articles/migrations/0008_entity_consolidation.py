@@ -6,6 +6,22 @@ from django.db import migrations, models
 from django.db.models import Count
 
 
+def _editors_grant(apps, schema_editor):
+    """Editors see automatic joins and split them (change); they never add or delete audit rows."""
+    from django.contrib.auth.management import create_permissions
+
+    app_config = apps.get_app_config("articles")
+    app_config.models_module = True
+    create_permissions(app_config, apps=apps, verbosity=0)
+    app_config.models_module = None
+    group = apps.get_model("auth", "Group").objects.filter(name="editors").first()
+    if group:
+        permission = apps.get_model("auth", "Permission").objects.filter(
+            content_type__app_label="articles", codename__in=["view_entityjoin", "change_entityjoin"]
+        )
+        group.permissions.add(*permission)
+
+
 def _fill(apps, schema_editor):
     """Drop the letter-by-letter Latin aliases (readers saw them; the phonetic key replaces them),
     key the other aliases phonetically and count each entity's articles."""
@@ -123,4 +139,5 @@ class Migration(migrations.Migration):
             index=models.Index(fields=["kind", "key"], name="entityjoin_kind_key_idx"),
         ),
         migrations.RunPython(_fill, migrations.RunPython.noop),
+        migrations.RunPython(_editors_grant, migrations.RunPython.noop),
     ]
