@@ -313,7 +313,7 @@ def test_editor_sees_the_join_and_splits_it_in_the_admin(client):
     _article("قال دونالد ترامب غدا.", [("دونالد ترامب", "PERS")])
     _article("قال دونالد ترمب أمس.", [("دونالد ترمب", "PERS")])
     entities_consolidate()
-    editor = get_user_model().objects.create_user("ed", password="pw-ed-123", is_staff=True)  # noqa: S106
+    editor = get_user_model().objects.create_user("ed", password="pw-ed-123", is_staff=True)
     editor.groups.add(Group.objects.get(name="editors"))
     client.force_login(editor)
     trump = Entity.objects.get()
