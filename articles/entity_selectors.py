@@ -7,7 +7,7 @@
 - :func:`entity_kwic`: per article, the sentence mentioning the entity, escaped, name in ``<mark>``.
 - :func:`query_entity_expansion`: a search for a known entity's name also finds its other spellings.
 
-Fixed query counts: entity_search 2-3, entity_kwic 1, query_entity_expansion 2.
+Fixed query counts: entity_search 2-3, entity_kwic 1, query_entity_expansion 1.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from rapidfuzz.fuzz import ratio
 
-from articles.enrich.names import is_latin, phonetic_key
+from articles.enrich.names import is_latin, phonetic_key, voiced_key
 from articles.enrich.resolve import name_key
 from articles.models import Article, Entity, EntityAlias, Mention
 from articles.search.query import ParsedQuery, Term
@@ -30,9 +30,13 @@ from articles.text import search_key
 # Latin look-up: aliases fetched per query (by importance) and the similarity a hit needs (0-100).
 PHONETIC_CANDIDATES = 3000
 PHONETIC_MIN = 75.0
+# ...and the mean of consonant and vowel similarity a hit needs.
+VOICED_MIN = 65.0
 # Ranking of Latin hits: similarity counts this much, importance (log articles) the rest.
 SIMILARITY_WEIGHT = 0.7
 KWIC_CHARS = 160
+# Search expansion: at most this many other spellings are added to a query.
+MAX_SPELLINGS = 12
 _SENTENCE_END_RE = re.compile(r"[.!?؟\n]")
 
 
@@ -95,12 +99,16 @@ def _latin_ranked(q: str, entities: QuerySet) -> list[Entity]:
         EntityAlias.objects.filter(Q(phonetic__startswith=block) | Q(phonetic_last__startswith=block))
         .filter(entity__in=entities)
         .order_by("-entity__article_count")
-        .values_list("entity_id", "phonetic", "phonetic_last", "entity__article_count")[:PHONETIC_CANDIDATES]
+        .values_list("entity_id", "name", "phonetic", "phonetic_last", "entity__article_count")[:PHONETIC_CANDIDATES]
     )
+    voiced = voiced_key(q)
     best: dict[int, tuple[float, int]] = {}
-    for entity_id, whole, last, count in rows:
-        similarity = max(ratio(code, whole), ratio(code, last))
-        if similarity >= PHONETIC_MIN and entity_id not in seen and similarity > best.get(entity_id, (0, 0))[0]:
+    for entity_id, name, whole, last, count in rows:
+        # Consonants decide (Latin vowels vary), vowels break ties between names one skeleton shares.
+        skeleton = max(ratio(code, whole), ratio(code, last))
+        vowels = max(ratio(voiced, voiced_key(name)), ratio(voiced, voiced_key(name.split()[-1]) if name else ""))
+        similarity = (skeleton + vowels) / 2 if skeleton >= PHONETIC_MIN else 0.0
+        if similarity >= VOICED_MIN and entity_id not in seen and similarity > best.get(entity_id, (0, 0))[0]:
             best[entity_id] = (similarity, count)
     if not best:
         return direct
@@ -184,20 +192,23 @@ def query_entity_expansion(parsed: ParsedQuery, raw: str) -> Expansion | None:
     if len(parsed.clauses) != 1 or len(parsed.clauses[0]) != 1 or parsed.excluded:
         return None
     keys = {k for k in (search_key(raw.strip('"')), name_key(raw.strip('"'))) if k}
-    alias = (
-        EntityAlias.objects.filter(key__in=keys)
-        .select_related("entity")
-        .order_by("-entity__article_count", "entity_id")
-        .first()
-    )
-    if alias is None:
+    if not keys:
         return None
-    entity = alias.entity
+    # One query: every alias of every entity that has one of these keys (usually one entity).
+    rows = list(
+        EntityAlias.objects.filter(entity__in=EntityAlias.objects.filter(key__in=keys).values("entity_id"))
+        .select_related("entity")
+        .order_by("-entity__article_count", "entity_id")[:200]
+    )
+    if not rows:
+        return None
+    entity = rows[0].entity
     own = search_key(raw)
     names = sorted(
-        {name for name in entity.aliases.values_list("name", flat=True) if not is_latin(name)} | {entity.name}
+        {row.name for row in rows if row.entity_id == entity.pk and not is_latin(row.name)} | {entity.name}
     )
     spellings = [n for n in names if search_key(n) and search_key(n) != own and own not in search_key(n)]
+    spellings = spellings[:MAX_SPELLINGS]  # every term costs a join; a name has a handful of spellings
     if not spellings:
         return None
     for name in spellings:

@@ -12,7 +12,8 @@ clitics or article) or, for the phonetic key, any Arabic or Latin text.
   :func:`vowel_variants` refuses a pair whose differing words are given names on corpus evidence.
 - :func:`phonetic_key`: a consonant-class skeleton shared by Arabic and Latin spellings
   (بوتين and Putin → ``BTN``), after the usual correspondences (ب~p/b, ج/ق/ك/غ~j/g/q/k/c/gh,
-  خ~kh, ش~sh/ch, ث~th, ذ/ز/ظ~z/dh, و/ي/vowels dropped).
+  خ~kh, ش~sh/ch, ث~th, د/ذ/ض/ظ~d/dh, و/ي/vowels dropped). :func:`voiced_key` keeps the vowels as
+  three classes (ا~a, و~o/u, ي~i/e) to tell apart names one skeleton shares (الأسد/السعودية: SD).
 """
 
 from __future__ import annotations
@@ -98,11 +99,11 @@ def vowel_variants(a: str, b: str) -> bool:
 
 _AR_CLASS = {
     "ب": "B", "پ": "B", "ت": "T", "ط": "T", "ث": "T", "ج": "K", "چ": "X", "ح": "H", "خ": "H", "ه": "H",
-    "د": "D", "ض": "D", "ذ": "Z", "ز": "Z", "ظ": "Z", "ر": "R", "س": "S", "ص": "S", "ش": "X", "غ": "K",
+    "د": "D", "ض": "D", "ذ": "D", "ز": "Z", "ظ": "D", "ر": "R", "س": "S", "ص": "S", "ش": "X", "غ": "K",
     "ق": "K", "ك": "K", "گ": "K", "ف": "F", "ڤ": "F", "ل": "L", "م": "M", "ن": "N",
 }  # fmt: skip
 # Latin digraphs first (longest first), then letters; vowels, w and y carry no consonant class.
-_LATIN_DIGRAPHS = (("sch", "X"), ("sh", "X"), ("ch", "X"), ("kh", "H"), ("gh", "K"), ("th", "T"), ("dh", "Z"),
+_LATIN_DIGRAPHS = (("sch", "X"), ("sh", "X"), ("ch", "X"), ("kh", "H"), ("gh", "K"), ("th", "T"), ("dh", "D"),
                    ("ph", "F"), ("dj", "K"), ("ck", "K"), ("ts", "TS"), ("x", "KS"))  # fmt: skip
 _LATIN_CLASS = {
     "b": "B", "p": "B", "t": "T", "d": "D", "j": "K", "g": "K", "k": "K", "q": "K", "c": "K", "f": "F", "v": "F",
@@ -164,3 +165,38 @@ def phonetic_words(text: str) -> tuple[str, ...]:
 def phonetic_key(text: str) -> str:
     """The whole name's consonant-class key: ``phonetic_key("فلاديمير بوتين") == "FLDMRBTN"``."""
     return "".join(phonetic_words(text))
+
+
+# Vowel letters as three classes, for :func:`voiced_key` (ع is silent in Latin: Saudi, Assad).
+_AR_VOWELS = {"ا": "A", "و": "U", "ي": "I", "ى": "I"}
+_LATIN_VOWELS = {"a": "A", "o": "U", "u": "U", "i": "I", "e": "I", "y": "I", "w": "U"}
+
+
+@lru_cache(maxsize=65536)
+def voiced_key(text: str) -> str:
+    """Consonant classes with vowels as A/U/I, spaces dropped: ranks Latin look-up hits whose
+    consonant skeletons tie (Assad ASAD meets الأسد ASD, not السعودية SUDI)."""
+    if is_latin(text):
+        folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+        out = []
+        for word in _LATIN_WORD_RE.findall(_LATIN_ARTICLE_RE.sub("", folded)):
+            if word in ("al", "el"):
+                continue
+            word = _squeeze(word)
+            i = 0
+            while i < len(word):
+                for digraph, cls in _LATIN_DIGRAPHS:
+                    if word.startswith(digraph, i):
+                        out.append(cls)
+                        i += len(digraph)
+                        break
+                else:
+                    out.append(_LATIN_CLASS.get(word[i]) or _LATIN_VOWELS.get(word[i], ""))
+                    i += 1
+        return _squeeze("".join(out))
+    out = []
+    for word in _AR_WORD_RE.findall(normalize(text).translate(_HAMZA)):
+        if word.startswith("ال") and len(word) >= 5:
+            word = word[2:]
+        out.append("".join(_AR_CLASS.get(ch) or _AR_VOWELS.get(ch, "") for ch in _squeeze(word)))
+    return _squeeze("".join(out))

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from articles.enrich.evidence import is_edge_word, is_given_name, word_evidence
+from articles.enrich.evidence import is_edge_word, is_given_name, name_likeness, word_evidence
 from articles.enrich.ner.base import EntitySpan
 from articles.text import normalize
 
@@ -99,6 +99,14 @@ def _edge(raw: str, word: str, kind: str, *, right: bool) -> bool:
         return False
     if is_edge_word(word):
         return True
+    if word_evidence(word) is None and len(word) >= 4:
+        # A rare form: a conjunction or the future prefix on a verb (سيرغب, وتعهد) is no name; at the
+        # end of a person, ل on a name is a phrase («ترامب لبرينان»: to Brennan).
+        if word[0] in "وفس" and is_edge_word(word[1:]):
+            return True
+        # ل only: ب starts too many foreign names whose rest is a name too (بايدن: ب + ايدن).
+        if right and kind == "PERS" and word[0] == "ل" and (name_likeness(word[1:]) or 0) >= 0.8:
+            return True
     # At the end only: at the start it is the name's own clitic (للولايات المتحدة, for the resolver).
     return right and kind in ("PERS", "LOC") and word.startswith(_PREP_ARTICLE) and len(word) >= 6
 
