@@ -57,7 +57,8 @@ _GOD = frozenset(normalize(w) for w in "الله والله بالله لله و
 _KEEP_INSIDE = frozenset(normalize(w) for w in "بن ابن بنت أبو أبي أم عبد آل ال دي دا فان فون لا لو".split())
 # Articles and particles of European names that are Arabic particles too (لا ليغا, دي ماريا, فان دايك).
 _FOREIGN_ARTICLES = frozenset(normalize(w) for w in "لا لو دي دو دا فان فون دير إل".split())
-_PREP_ARTICLE = ("لل", "بال", "وال", "فال", "كال")
+# A preposition with the article (not و/ف + article: «البوسنة والهرسك» is one place).
+_PREP_ARTICLE = ("لل", "بال", "كال")
 _CLITICS = "وفبلك"
 
 
@@ -120,6 +121,15 @@ _LETTERS = frozenset(
 )
 
 
+def _and_name(word: str) -> bool:
+    """و + a name (وبوتين, وماكرون) inside a person span: «and», two people. Not a name of its own
+    that starts with و (وليد, وسام are given names; وائل's rest is no name)."""
+    if len(word) < 4 or word[0] != "و" or is_given_name(word):
+        return False
+    rest = word_evidence(word[1:])
+    return rest is not None and rest.cluster_share >= 0.5 and (rest.own_share or 1.0) >= 0.5
+
+
 def _acronym(words: list[Word]) -> bool:
     """Letter names spelled out (بي بي سي, سي إن إن): إن there is a letter, not a particle."""
     return (
@@ -150,20 +160,33 @@ def _parts(words: list[Word], kind: str) -> list[list[Word]]:
         if inner and word not in _KEEP_INSIDE and is_edge_word(word) and not _given(raw, word):
             parts.append([])
             continue
+        if i > 0 and kind == "PERS" and _and_name(word):
+            parts.append([(start + 1, end, word[1:], raw[1:])])  # «ترامب وبوتين»: two people
+            continue
         parts[-1].append((start, end, word, raw))
     out = []
     for part in parts:
         while (
-            part
-            and not (len(part) > 1 and part[0][2] in _FOREIGN_ARTICLES)
-            and _edge(part[0][3], part[0][2], kind, right=False)
+            len(part) > 1 and part[0][2] not in _FOREIGN_ARTICLES and _edge(part[0][3], part[0][2], kind, right=False)
         ):
             part = part[1:]
-        while part and _edge(part[-1][3], part[-1][2], kind, right=True):
+        while len(part) > 1 and _edge(part[-1][3], part[-1][2], kind, right=True):
             part = part[:-1]
-        if part:
+        if part and not (len(part) == 1 and _sole_junk(part[0][3], part[0][2], kind)):
             out.append(part)
     return out
+
+
+def _sole_junk(raw: str, word: str, kind: str) -> bool:
+    """A span left with one word that is a particle or verb *known as such*: its own ANERcorp share
+    is low (أكد, يري), not only its class's. فيسبوك and تويتر sit in classes of common nouns in
+    2007 news but are names: kept (with a low confidence, see _confidence)."""
+    if _closed(word):
+        return False  # span_clean drops closed-class heads itself
+    evidence = word_evidence(word)
+    if evidence is not None and evidence.own_share is not None:
+        return _edge(raw, word, kind, right=True) or _edge(raw, word, kind, right=False)
+    return False
 
 
 def _acronym_clitic(part: list[Word]) -> int:
