@@ -46,7 +46,7 @@ def _fill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0007_article_topic_origin"),
+        ("articles", "0008_stories"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
