@@ -8,6 +8,7 @@ import io
 import json
 import logging
 import re
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -182,9 +183,15 @@ def test_other_database_errors_stay_500s(client, monkeypatch):
 
 
 @pytest.fixture
-def limits(settings):
+def limits(settings, monkeypatch):
+    import types
+
     from django.core.cache import cache
 
+    # django-ratelimit counts in fixed windows; on a slow machine four requests can straddle a window's end
+    # and the count restarts. A clock frozen mid-window makes the test about the limit, not the timing.
+    frozen = (int(time.time()) // 3600) * 3600 + 1800
+    monkeypatch.setattr("django_ratelimit.core.time", types.SimpleNamespace(time=lambda: frozen))
     cache.clear()
     settings.RATELIMIT_ENABLE = True
     settings.RATELIMIT_EXPORT = "3/m"
