@@ -21,6 +21,7 @@ from articles import admin_upload
 from articles.admin_joins import entity_joins_html
 from articles.forms import ArticleAdminForm, EntityAliasFormSet, MentionInlineForm, MergeForm
 from articles.models import Article, BlockedEntity, Entity, EntityAlias, IngestRun, Mention, Source, Topic
+from articles.runs import run_progress, runs_reconcile
 from articles.text import search_key
 
 admin.site.site_header = _("News-clipping archive administration")
@@ -484,6 +485,7 @@ class IngestRunAdmin(admin.ModelAdmin):
         "created_count",
         "duplicate_count",
         "rejected_count",
+        "records_read",
         "created_by",
         "started_at",
     ]
@@ -501,9 +503,16 @@ class IngestRunAdmin(admin.ModelAdmin):
         "warning_count",
         "warning_list",
         "failure_reason",
+        "records_read",
+        "records_total",
+        "defer_enrichment",
+        "resumed_from",
         "created_by",
         "started_at",
         "finished_at",
+        "heartbeat_at",
+        "worker_host",
+        "worker_pid",
         "sha256",
     ]
     readonly_fields = fields
@@ -511,11 +520,25 @@ class IngestRunAdmin(admin.ModelAdmin):
     def get_urls(self):
         upload = self.admin_site.admin_view(admin_upload.upload_view_make(self))
         confirm = self.admin_site.admin_view(admin_upload.confirm_view_make(self))
+        resume = self.admin_site.admin_view(admin_upload.resume_view_make(self))
+        progress = self.admin_site.admin_view(admin_upload.progress_view_make(self))
         return [
             path("upload/", upload, name="articles_ingestrun_upload"),
             path("upload/confirm/", confirm, name="articles_ingestrun_upload_confirm"),
+            path("<path:object_id>/resume/", resume, name="articles_ingestrun_resume"),
+            path("<path:object_id>/progress/", progress, name="articles_ingestrun_progress"),
             *super().get_urls(),
         ]
+
+    def changelist_view(self, request, extra_context=None):
+        runs_reconcile()  # a killed run shows as interrupted, not "running" forever
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        runs_reconcile()
+        run = self.get_object(request, object_id)
+        extra_context = {**(extra_context or {}), "progress": run_progress(run) if run else None}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_add_permission(self, request) -> bool:
         return False  # runs are made by uploads and the ingest command

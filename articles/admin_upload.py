@@ -25,8 +25,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -34,8 +34,10 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from articles.dump import Clipping, NotUtf8Error, RecordError, check_utf8, parse_stream
 from articles.forms import DumpUploadForm, too_large_message
-from articles.ingest import Outcome, article_store, fingerprint_compute, ingest_stream, source_get_or_create
+from articles.ingest import Outcome, article_store, fingerprint_compute, source_get_or_create
+from articles.ingest_upload import upload_run_queue, upload_run_resume
 from articles.models import Article, IngestRun, Source, Topic
+from articles.runs import run_progress, run_resumable
 from articles.stories.service import story_assign
 from articles.validation import records_validate
 
@@ -239,9 +241,11 @@ def upload_preview(stored: StoredUpload) -> Preview:
 
 
 def upload_ingest(stored: StoredUpload, *, user) -> IngestRun:
-    """Ingest a kept upload through the ingest service, in this process (no worker pool in a web server)."""
-    with open(stored.path, "rb") as handle:
-        return ingest_stream(handle, name=stored.name, sha256=stored.sha256, user=user, workers=0)
+    """Queue the ingest of a kept upload for a task worker (articles.ingest_upload); returns the run
+    as it is now (queued, or finished already where tasks run immediately)."""
+    run = upload_run_queue(path=stored.path, name=stored.name, sha256=stored.sha256, user=user)
+    run.refresh_from_db()
+    return run
 
 
 # --- views -----------------------------------------------------------------------------------------
@@ -308,19 +312,54 @@ def confirm_view_make(model_admin):
             run = upload_ingest(stored, user=request.user)
         finally:
             session_forget(request, stored)
-        if run.status == IngestRun.Status.FAILED:
-            messages.error(
-                request,
-                _("The ingest stopped: %(reason)s. The %(n)d articles stored before it are kept.")
-                % {"reason": run.failure_reason, "n": run.created_count},
-            )
-        else:
-            messages.success(
-                request,
-                _("Stored %(created)d articles; %(dup)d duplicates skipped, %(rej)d records rejected.")
-                % {"created": run.created_count, "dup": run.duplicate_count, "rej": run.rejected_count},
-            )
+        _run_message(request, run)
         return HttpResponseRedirect(reverse("admin:articles_ingestrun_change", args=[run.pk]))
+
+    return view
+
+
+def _run_message(request: HttpRequest, run: IngestRun) -> None:
+    if run.status in (IngestRun.Status.FAILED, IngestRun.Status.INTERRUPTED):
+        messages.error(
+            request,
+            _("The ingest stopped: %(reason)s. The %(n)d articles stored before it are kept.")
+            % {"reason": run.failure_reason, "n": run.created_count},
+        )
+    elif run.status == IngestRun.Status.SUCCEEDED:
+        messages.success(
+            request,
+            _("Stored %(created)d articles; %(dup)d duplicates skipped, %(rej)d records rejected.")
+            % {"created": run.created_count, "dup": run.duplicate_count, "rej": run.rejected_count},
+        )
+    else:
+        messages.success(request, _("The file is queued for ingest; this page shows its progress."))
+
+
+def resume_view_make(model_admin):
+    """POST: resume a failed or interrupted run from its kept file (a new queued run)."""
+
+    def view(request: HttpRequest, object_id: str) -> HttpResponse:
+        _check_upload_perms(request)
+        run = get_object_or_404(IngestRun, pk=object_id)
+        if request.method != "POST" or not run_resumable(run):
+            messages.error(request, _("This run cannot be resumed."))
+            return redirect("admin:articles_ingestrun_change", run.pk)
+        resumed = upload_run_resume(run, user=request.user)
+        resumed.refresh_from_db()
+        _run_message(request, resumed)
+        return redirect("admin:articles_ingestrun_change", resumed.pk)
+
+    return view
+
+
+def progress_view_make(model_admin):
+    """GET: the run's progress as JSON, polled by static/js/run_progress.js."""
+
+    def view(request: HttpRequest, object_id: str) -> HttpResponse:
+        if not model_admin.has_view_permission(request):
+            raise PermissionDenied
+        run = get_object_or_404(IngestRun, pk=object_id)
+        return JsonResponse(run_progress(run).as_dict())
 
     return view
 

@@ -1,8 +1,19 @@
-"""The ingest service: the one code path that stores clippings (the command and the admin upload).
+"""The ingest service: the one code path that stores clippings (the command, the admin upload and
+its task, bulk loaders).
 
-Each article is stored in its own transaction together with its enrichment, so a failure never
-leaves a half-written article and never loses the ones stored before it. Duplicates are decided by
-the unique fingerprint constraint, not by a prior lookup, so concurrent ingests cannot both insert.
+Two stages (issue 12):
+
+1. **store** (:mod:`articles.store`): batches of ``BATCH_SIZE`` records, one transaction per batch
+   holding the articles, their search index and the run's counts, so the articles are searchable
+   at once and a killed run's row is exact up to its last batch. Duplicates are decided by the
+   unique fingerprint constraint, so concurrent ingests cannot both insert.
+2. **enrich** (:mod:`articles.enrich.stage`): entities and topic, each article in its own
+   transaction. Synchronous by default (before ``ingest_stream`` returns, with a process pool);
+   with ``defer_enrichment`` each stored batch queues background tasks (:mod:`articles.tasks`).
+
+A run that stops (an exception, the database gone) is marked failed with a one-line reason; a run
+whose process was killed is found by :func:`articles.runs.runs_reconcile`. A rerun of the same file
+resumes it: the records the earlier run read are skipped, its pending articles are enriched.
 """
 
 from __future__ import annotations
@@ -10,34 +21,43 @@ from __future__ import annotations
 import hashlib
 import logging
 import multiprocessing
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from typing import BinaryIO
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from articles.dump import Clipping, ParseItem, RecordError, parse_stream
-from articles.enrich.pipeline import Enrichment, enrichment_compute, enrichment_compute_pair, enrichment_store
+from articles.enrich.pipeline import Enrichment, enrichment_compute, enrichment_store
+from articles.enrich.stage import ENRICH_BATCH, compute_safely, enrichments_store, pending_ids, pending_rows
+from articles.keys import fingerprint_of_words, key_words
 from articles.models import Article, IngestRun, Source
+from articles.runs import run_chain_ids, run_to_resume, runs_reconcile, this_worker
 from articles.search import article_index
+from articles.store import SourceCache, articles_store_batch
 from articles.stories.service import story_assign
+from articles.tasks import enrichment_enqueue
 from articles.text import collapse_spaces, search_key
 from articles.validation import records_validate
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 200
+# Records per stage-1 transaction: one multi-row INSERT each (500 rows are about 12,000 parameters,
+# within both databases' limits). INGEST_BATCH_SIZE in the environment changes it (the fault tests
+# use small batches so a kill lands between and inside them).
+BATCH_SIZE = max(1, min(int(os.environ.get("INGEST_BATCH_SIZE", "500")), 2000))
 # Errors kept on the run row; the counts stay exact beyond it.
 MAX_STORED_ERRORS = 1000
 
 
 def fingerprint_compute(title: str, body: str) -> str:
     """Content fingerprint: the same text in another spelling variant or layout is a duplicate."""
-    return hashlib.sha256(f"{search_key(title)}\n{search_key(body)}".encode()).hexdigest()
+    return fingerprint_of_words(key_words(title), key_words(body))
 
 
 def source_get_or_create(name: str) -> Source:
@@ -103,7 +123,8 @@ def article_store(
             )
             enrichment_store(article, enrichment)
             article.entities_extracted_at = timezone.now()
-            article.save(update_fields=["entities_extracted_at"])
+            article.enrichment = Article.Enrichment.DONE
+            article.save(update_fields=["entities_extracted_at", "enrichment"])
             article_index(article)
     except IntegrityError:
         existing = Article.objects.filter(fingerprint=fingerprint).first()
@@ -119,26 +140,36 @@ def _batches(items: Iterable[ParseItem], size: int) -> Iterator[list[ParseItem]]
         yield batch
 
 
-# Below this many fresh articles in a batch a worker pool costs more than it saves.
+def enrichment_compute_pair(pair: tuple[str, str]) -> Enrichment:
+    """Pool-friendly (one picklable argument); a module-level name, so a test can stub enrichment."""
+    return enrichment_compute(*pair)
+
+
+def _compute_safe(pair: tuple[str, str]) -> Enrichment | str:
+    return compute_safely(enrichment_compute_pair, pair)
+
+
+# Below this many articles in a batch a worker pool costs more than it saves.
 POOL_MIN_BATCH = 50
 
 
 class _Enricher:
-    """Turns texts into enrichments. On large batches it forks a process pool (once) and works
-    ahead: the workers enrich the next batch while this process stores the current one."""
+    """Computes enrichments for the synchronous stage 2. With ``workers > 1`` it forks a process
+    pool (once; each child loads the models itself, after the fork) and works ahead: the pool
+    enriches the next batch while this process stores the current one."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self.pool = None
 
-    def submit(self, pairs: list[tuple[str, str]]) -> Callable[[], list[Enrichment]]:
+    def submit(self, pairs: list[tuple[str, str]]) -> Callable[[], list[Enrichment | str]]:
         """Start enriching ``pairs``; the returned callable gives the results (waiting if needed)."""
         if self.workers > 1 and len(pairs) >= POOL_MIN_BATCH:
             if self.pool is None:
-                enrichment_compute("", "")  # load the models once, before forking: children share them
                 self.pool = multiprocessing.get_context("fork").Pool(self.workers)
-            return self.pool.map_async(enrichment_compute_pair, pairs, chunksize=8).get
-        return lambda: [enrichment_compute(*pair) for pair in pairs]
+            return self.pool.map_async(_compute_safe, pairs, chunksize=8).get
+        results = [_compute_safe(pair) for pair in pairs]
+        return lambda: results
 
     def close(self) -> None:
         if self.pool is not None:
@@ -159,11 +190,13 @@ def run_warning_note(run: IngestRun, *, line: int, message: str) -> None:
         run.warnings.append(f"line {line}: {message}")
 
 
-@dataclass
-class _PendingBatch:
-    clippings: list[Clipping]
-    enrichments: Callable[[], list[Enrichment]]
-    size: int
+_COUNT_FIELDS = ["records_read", "created_count", "duplicate_count", "rejected_count", "warning_count"]
+_SAVED_FIELDS = [*_COUNT_FIELDS, "errors", "warnings", "heartbeat_at"]
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or "no details"
+    return f"{type(exc).__name__}: {text}"[:1000]
 
 
 def ingest_items(
@@ -172,95 +205,131 @@ def ingest_items(
     run: IngestRun,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
+    defer_enrichment: bool | None = None,
+    skip: int = 0,
 ) -> IngestRun:
-    """Store parsed items into the archive under ``run``; marks the run succeeded or failed."""
+    """Store parsed items into the archive under ``run`` (stage 1), then enrich them (stage 2) or,
+    with ``defer_enrichment``, queue their enrichment. Skips the first ``skip`` records (read by
+    the run this one resumes). Marks the run succeeded or failed (``failure_reason``: one line);
+    never raises for a failure of the run itself."""
     items = records_validate(items)  # each record valid for storage or rejected on its own (line, reason)
     workers = settings.INGEST_WORKERS if workers is None else workers
-    enrich = _Enricher(workers)
-    sources: dict[str, Source] = {}
-    pending: _PendingBatch | None = None
-
-    def store(batch: _PendingBatch) -> None:
-        _batch_store(batch, run=run, sources=sources)
-        run.save(
-            update_fields=["created_count", "duplicate_count", "rejected_count", "errors", "warning_count", "warnings"]
-        )
-        if progress:
-            progress(batch.size)
-
+    if defer_enrichment is not None:
+        run.defer_enrichment = defer_enrichment
+    run.worker_host, run.worker_pid = this_worker()
+    run.status = IngestRun.Status.RUNNING
+    run.records_read = skip
+    run.heartbeat_at = timezone.now()
     try:
-        for batch in _batches(items, BATCH_SIZE):
-            fresh = _batch_prepare(batch, run=run)
-            submitted = _PendingBatch(fresh, enrich.submit([(c.title, c.body) for c in fresh]), len(batch))
-            if pending is not None:
-                store(pending)
-            pending = submitted
-        if pending is not None:
-            store(pending)
+        run.save()
+        _stage_store(items, run=run, progress=progress, skip=skip)
+        if not run.defer_enrichment:
+            _stage_enrich(run, workers=workers)
     except Exception as exc:  # the run records why it stopped; stored articles stay
         log.exception("ingest run %s failed", run.pk)
         run.status = IngestRun.Status.FAILED
-        run.failure_reason = f"{type(exc).__name__}: {exc}"
+        run.failure_reason = _one_line(exc)
+        if isinstance(exc, DatabaseError) and not connection.in_atomic_block:
+            connection.close()  # a broken connection (database restarted): record the failure on a new one
     else:
         run.status = IngestRun.Status.SUCCEEDED
-    finally:
-        enrich.close()
     run.finished_at = timezone.now()
-    run.save()
+    try:
+        run.save()
+    except Exception:  # the database is gone: the row stays "running" until runs_reconcile sees it
+        log.exception("could not record the end of ingest run %s", run.pk)
     return run
 
 
-def _batch_prepare(batch: list[ParseItem], *, run: IngestRun) -> list[Clipping]:
-    """Count rejected records and known duplicates; return the clippings worth enriching."""
-    clippings: list[tuple[Clipping, str]] = []
+def _stage_store(
+    items: Iterable[ParseItem], *, run: IngestRun, progress: Callable[[int], None] | None, skip: int
+) -> None:
+    iterator = iter(items)
+    if skip:
+        for _ in islice(iterator, skip):
+            pass
+    sources = SourceCache()
+    for batch in _batches(iterator, BATCH_SIZE):
+        saved = {name: getattr(run, name) for name in _COUNT_FIELDS}
+        saved_lists = (list(run.errors), list(run.warnings))
+        try:
+            with transaction.atomic():
+                stored_ids = _batch_store(batch, run=run, sources=sources)
+                run.records_read += len(batch)
+                run.heartbeat_at = timezone.now()
+                run.save(update_fields=_SAVED_FIELDS)
+                if run.defer_enrichment and stored_ids:
+                    if _queue_in_database():
+                        enrichment_enqueue(stored_ids)  # commits (or rolls back) with the batch
+                    else:  # Redis must not hear of articles before they are committed
+                        transaction.on_commit(lambda ids=stored_ids: enrichment_enqueue(ids), robust=False)
+        except BaseException:
+            # The batch rolled back: the row in memory must say what the database says.
+            for name, value in saved.items():
+                setattr(run, name, value)
+            run.errors, run.warnings = saved_lists
+            raise
+        if progress:
+            progress(len(batch))
+
+
+def _batch_store(batch: list[ParseItem], *, run: IngestRun, sources: SourceCache) -> list[int]:
+    clippings: list[Clipping] = []
     for item in batch:
         if isinstance(item, RecordError):
             _note_error(run, item)
         else:
             for message in item.warnings:
                 run_warning_note(run, line=item.line, message=message)
-            clippings.append((item, fingerprint_compute(item.title, item.body)))
-    # Skip enrichment work for known duplicates; the constraint still decides at insert time.
-    fingerprints = [fp for _, fp in clippings]
-    known = set(Article.objects.filter(fingerprint__in=fingerprints).values_list("fingerprint", flat=True))
-    fresh: list[Clipping] = []
-    seen: set[str] = set()
-    for clipping, fp in clippings:
-        if fp in known or fp in seen:
-            run.duplicate_count += 1
-        else:
-            seen.add(fp)
-            fresh.append(clipping)
-    return fresh
+            clippings.append(item)
+    outcome = articles_store_batch(clippings, run=run, sources=sources)
+    run.created_count += len(outcome.stored)
+    run.duplicate_count += len(outcome.duplicates)
+    for stored in outcome.stored:
+        category = stored.clipping.category
+        if category and not sources.category_names_topic(category):
+            run_warning_note(
+                run,
+                line=stored.clipping.line,
+                message=f"category {category!r} names no topic; the classifier chose one",
+            )
+    ids = [stored.id for stored in outcome.stored]
+    if ids:  # near-duplicates: one batched band lookup for the whole batch, in its transaction
+        story_assign(articles=list(Article.objects.filter(pk__in=ids).order_by("pk")))
+    return ids
 
 
-def _batch_store(batch: _PendingBatch, *, run: IngestRun, sources: dict[str, Source]) -> None:
-    created: list[Article] = []
-    for clipping, enrichment in zip(batch.clippings, batch.enrichments(), strict=True):
-        if clipping.source not in sources:
-            sources[clipping.source] = source_get_or_create(clipping.source)
-        outcome = article_store(
-            title=clipping.title,
-            body=clipping.body,
-            source=sources[clipping.source],
-            published_on=clipping.published_on,
-            url=clipping.url,
-            run=run,
-            enrichment=enrichment,
-            category=clipping.category,
-        )
-        if outcome.article is None:
-            run.duplicate_count += 1
-        else:
-            run.created_count += 1
-            if clipping.category and outcome.article.topic_origin != Article.TopicOrigin.SOURCE:
-                run_warning_note(
-                    run,
-                    line=clipping.line,
-                    message=f"category {clipping.category!r} names no topic; the classifier chose one",
-                )
-            created.append(outcome.article)
-    story_assign(articles=created)  # near-duplicates: one batched band lookup for the whole batch
+def _queue_in_database() -> bool:
+    """Whether the tasks backend keeps its queue in this database (django-tasks-db), or runs tasks in
+    the caller (ImmediateBackend): then enqueueing inside the batch's transaction is atomic with it."""
+    backend = settings.TASKS["default"]["BACKEND"]
+    return backend.startswith(("django_tasks_db.", "django.tasks.backends."))
+
+
+def _stage_enrich(run: IngestRun, *, workers: int) -> None:
+    """Enrich every pending article of the run (and of the runs it resumed) before returning."""
+    run_ids = run_chain_ids(run)
+    enrich = _Enricher(workers)
+    try:
+        after = 0
+        pending = None
+        while True:
+            ids = pending_ids(run_ids=run_ids, after=after, limit=ENRICH_BATCH)
+            submitted = None
+            if ids:
+                after = ids[-1]
+                rows = pending_rows(ids)
+                submitted = (rows, enrich.submit([(t, b) for _, t, b in rows]))
+            if pending is not None:  # store the previous batch while the pool works on this one
+                rows_before, results = pending
+                enrichments_store(rows_before, results())
+                run.heartbeat_at = timezone.now()
+                run.save(update_fields=["heartbeat_at"])
+            if submitted is None:
+                break
+            pending = submitted
+    finally:
+        enrich.close()
 
 
 def ingest_stream(
@@ -271,12 +340,37 @@ def ingest_stream(
     user=None,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
+    defer_enrichment: bool = False,
+    run: IngestRun | None = None,
+    resume: bool = True,
 ) -> IngestRun:
     """Parse and store a dump or JSON Lines stream. Raises NotUtf8Error before storing anything
-    when the input is not UTF-8 text."""
+    when the input is not UTF-8 text.
+
+    With ``resume`` and a ``sha256``, an interrupted or failed earlier run of the same file is
+    resumed: the new run's ``resumed_from`` points at it, the records it read are skipped, its
+    pending articles are enriched with this run's. ``run`` is a queued run to carry out (admin upload).
+    """
     items = parse_stream(stream, name)
-    run = IngestRun.objects.create(file_name=name, sha256=sha256, created_by=user)
-    return ingest_items(items, run=run, workers=workers, progress=progress)
+    runs_reconcile()
+    if run is not None and run.resumed_from is not None:  # an admin "resume" names its run
+        previous = run.resumed_from
+    else:
+        previous = run_to_resume(sha256=sha256) if resume else None
+        if previous is not None and run is not None and previous.pk == run.pk:
+            previous = None
+    if run is None:
+        run = IngestRun.objects.create(file_name=name, sha256=sha256, created_by=user)
+    if previous is not None:
+        run.resumed_from = previous
+    return ingest_items(
+        items,
+        run=run,
+        workers=workers,
+        progress=progress,
+        defer_enrichment=defer_enrichment or None,
+        skip=previous.records_read if previous is not None else 0,
+    )
 
 
 def file_sha256(path: str) -> str:

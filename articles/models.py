@@ -57,9 +57,12 @@ class IngestRun(models.Model):
     """Audit row for one ingest (a file, standard input or an admin upload)."""
 
     class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
         RUNNING = "running", _("running")
         SUCCEEDED = "succeeded", _("succeeded")
         FAILED = "failed", _("failed")
+        # The process died (SIGKILL, power loss): found by ``runs_reconcile`` on the next run or a check.
+        INTERRUPTED = "interrupted", _("interrupted")
 
     file_name = models.CharField(_("file name"), max_length=500)
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
@@ -76,6 +79,22 @@ class IngestRun(models.Model):
     failure_reason = models.TextField(_("failure reason"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("by")
+    )
+    # Progress, saved with each stored batch (same transaction), so a killed run's row is exact
+    # up to its last committed batch: records_read is where a resumed run continues.
+    records_read = models.PositiveIntegerField(_("records read"), default=0)
+    records_total = models.PositiveIntegerField(_("records in the file"), null=True, blank=True)
+    # Liveness: the process storing the run and its last sign of life (see articles.runs).
+    worker_host = models.CharField(_("host"), max_length=200, blank=True)
+    worker_pid = models.PositiveIntegerField(_("process id"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    # Stage 2 runs in task workers instead of before the command returns.
+    defer_enrichment = models.BooleanField(_("enrichment deferred to workers"), default=False)
+    # The kept file of an admin upload (deleted once the run succeeds): a failed run resumes from it.
+    upload_path = models.CharField(_("kept upload"), max_length=500, blank=True)
+    resumed_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resumed_by",
+        verbose_name=_("resumes"),
     )
 
     class Meta:
@@ -127,6 +146,12 @@ class Article(models.Model):
         MODEL = "model", _("the topic classifier")
         SOURCE = "source", _("the source's category")
         EDITOR = "editor", _("an editor")
+    class Enrichment(models.TextChoices):
+        # Stored and searchable; entities and topic not yet computed (stage 2 of the ingest).
+        PENDING = "pending", _("entities pending")
+        DONE = "done", _("enriched")
+        # The tagger or classifier failed on this article: kept unenriched, reason in enrichment_error.
+        FAILED = "failed", _("enrichment failed")
 
     title = models.CharField(_("title"), max_length=1000)
     body = models.TextField(_("body"))
@@ -166,6 +191,12 @@ class Article(models.Model):
     story_lead = models.BooleanField(_("first copy of its story"), default=True, editable=False)
     # MinHash signature (articles.stories.signature: NUM_PERM little-endian uint32 values).
     story_signature = models.BinaryField(null=True, blank=True, editable=False)
+    # Only the ingest's store stage (articles.store) writes "pending"; an article made any other way
+    # (the admin, fixtures) is enriched in its own transaction, or has nothing to wait for.
+    enrichment = models.CharField(
+        _("enrichment"), max_length=8, choices=Enrichment.choices, default=Enrichment.DONE, editable=False
+    )
+    enrichment_error = models.TextField(_("enrichment error"), blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -181,6 +212,12 @@ class Article(models.Model):
             models.Index(fields=["-created_at"], name="article_created_idx"),
             # Grouped listings: newest story leads first.
             models.Index(fields=["story_lead", "-published_on", "-id"], name="article_lead_published_idx"),
+            # Enrichment workers and the "N pending" notes find the few pending articles by this.
+            models.Index(
+                fields=["ingest_run", "id"],
+                condition=models.Q(enrichment="pending"),
+                name="article_pending_idx",
+            ),
         ]
 
     def __str__(self) -> str:

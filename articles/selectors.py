@@ -117,6 +117,8 @@ class SearchResult:
     # True: results, counts and facets count stories (each once, as its first copy); False: articles.
     grouped: bool = True
     expansion: Expansion | None = None
+    # Matches still awaiting enrichment (not in the topic and entity counts).
+    pending: int = 0
 
     @property
     def query(self) -> ParsedQuery:
@@ -163,7 +165,7 @@ def article_search(
             expansion=expansion,
         )
         if facets:
-            result.facets = facet_counts(filterset=filterset, cap=cap)
+            result.facets, result.pending = facet_counts(filterset=filterset, cap=cap)
             result.histogram = date_histogram(filterset.queryset_excluding(*DATE_PARAMS), cap=cap)
             result.facets_are_estimates = estimate
     articles_decorate(items, filterset.parsed)
@@ -172,21 +174,30 @@ def article_search(
     return result
 
 
-def facet_counts(*, filterset: ArticleFilter, cap: int) -> dict[str, list[FacetValue]]:
+def facet_counts(*, filterset: ArticleFilter, cap: int) -> tuple[dict[str, list[FacetValue]], int]:
     """Topic, source and entity counts over the filtered set, topic and source each without its own
-    filter (OR multi-select); entities over the whole filtered set (selected entities AND together)."""
+    filter (OR multi-select); entities over the whole filtered set (selected entities AND together).
+    Topic and entity counts cover enriched articles only; the int is how many of the set (without
+    its topic filter) are still pending enrichment."""
     english = (get_language() or "ar").startswith("en")
     unclassified = gettext("Unclassified")
-    sql, params = _sample_sql(filterset.queryset_excluding("topic"), cap, f_topic=F("topic_id"))
+    sql, params = _sample_sql(
+        filterset.queryset_excluding("topic"), cap, f_topic=F("topic_id"), f_enrich=F("enrichment")
+    )
     # LEFT JOIN: the articles without a topic are a value of their own ("unclassified"), so the
-    # facet's counts add up to the result count.
+    # facet's counts add up to the result count. Articles still pending enrichment have no topic
+    # yet: they are not "unclassified"; the same query counts them for the page's note.
+    rows = _rows(
+        f"SELECT t.slug, t.name_ar, t.name_en, COUNT(*) FILTER (WHERE s.f_enrich <> %s), "  # noqa: S608
+        f"COUNT(*) FILTER (WHERE s.f_enrich = %s) FROM ({sql}) s LEFT JOIN {TOPIC} t ON t.id = s.f_topic "
+        "GROUP BY t.slug, t.name_ar, t.name_en ORDER BY 4 DESC, 1",
+        [Article.Enrichment.PENDING, Article.Enrichment.PENDING, *params],
+    )
+    pending = sum(row[4] for row in rows)
     topics = [
         FacetValue(slug=slug or UNCLASSIFIED, name=(name_en if english else name_ar) or unclassified, count=n)
-        for slug, name_ar, name_en, n in _rows(
-            f"SELECT t.slug, t.name_ar, t.name_en, COUNT(*) FROM ({sql}) s LEFT JOIN {TOPIC} t ON t.id = s.f_topic "  # noqa: S608
-            "GROUP BY t.slug, t.name_ar, t.name_en ORDER BY 4 DESC, 1",
-            params,
-        )
+        for slug, name_ar, name_en, n, _ in rows
+        if n
     ]
     chosen_topics = [
         (UNCLASSIFIED, unclassified) if t == UNCLASSIFIED else (t.slug, t.name) for t in filterset.selected("topic")
@@ -218,7 +229,14 @@ def facet_counts(*, filterset: ArticleFilter, cap: int) -> dict[str, list[FacetV
         "topic": _with_selected(topics, chosen_topics),
         "source": _with_selected(sources, [(s.slug, s.name) for s in chosen_sources]),
         "entity": _with_selected(entities, [(e.slug, e.name) for e in chosen_entities]),
-    }
+    }, pending
+
+
+def pending_count(*, queryset: QuerySet, cap: int) -> int:
+    """How many of (at most ``cap`` of) ``queryset`` await enrichment: facets and entity pages
+    count only enriched articles and say this number beside them (partial index article_pending_idx)."""
+    sql, params = _sample_sql(queryset.filter(enrichment=Article.Enrichment.PENDING), cap, f_id=F("pk"))
+    return _rows(f"SELECT COUNT(*) FROM ({sql}) s", params)[0][0]  # noqa: S608
 
 
 def _with_selected(values: list[FacetValue], chosen: list[tuple[str, str]]) -> list[FacetValue]:

@@ -210,6 +210,7 @@ def entity_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "entity": entity,
             "aliases": hit.aliases,
             "article_count": hit.article_count,
+            "pending": selectors.pending_count(queryset=Article.objects.all(), cap=settings.SEARCH_COUNT_CAP),
             "chart": chart,
             "cooccurring": cooccurring,
             "search_url": url_with(params),

@@ -50,6 +50,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "django_ratelimit",
+    # The embedded task queue's table and its `db_worker` command (TASKS_BACKEND=db).
+    "django_tasks_db",
+    # `rqworker` and the Redis connections of the scale-out queue (TASKS_BACKEND=rq).
+    "django_rq",
     "articles",
 ]
 
@@ -199,6 +203,34 @@ NER_NEURAL_MODEL_DIR = os.environ.get("NER_NEURAL_MODEL_DIR") or None
 TOPIC_MODEL_PATH = os.environ.get("TOPIC_MODEL_PATH") or None
 # Bulk ingest enriches in this many worker processes (0 = in-process).
 INGEST_WORKERS = int(os.environ.get("INGEST_WORKERS", str(min(2, os.cpu_count() or 1))))
+
+# Background tasks (django.tasks, Django's own API): ingest stage 2 (entities, topic) and admin
+# uploads run in workers. "db": the embedded queue in the archive's own database, no server,
+# workers are `manage.py db_worker`. "rq": Redis + RQ, for workers on many machines, workers are
+# `manage.py rqworker default` (REDIS_URL). "immediate": run in the caller (tests, tiny installs).
+# See docs/bench-ingest.md, "Adding workers".
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "db")
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+# The queue the archive's tasks go to (workers: `db_worker --queue-name X`, `rqworker X`); tests give
+# each run its own so parallel runs never take each other's jobs.
+TASKS_QUEUE = os.environ.get("TASKS_QUEUE", "default")
+_QUEUES = sorted({"default", TASKS_QUEUE})  # "default": where django.tasks' own defaults point
+_TASK_BACKENDS = {
+    "db": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": _QUEUES},
+    "rq": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": _QUEUES},
+    "immediate": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend", "QUEUES": _QUEUES},
+}
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(f"TASKS_BACKEND must be one of {', '.join(_TASK_BACKENDS)}")
+TASKS = {"default": _TASK_BACKENDS[TASKS_BACKEND]}
+# An enrichment task reruns harmlessly, so a job lost with its worker is simply queued again.
+RQ_QUEUES = {name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600} for name in _QUEUES}
+# `rqworker` must run jobs with django-tasks-rq's job class (it calls the django.tasks Task).
+RQ = {"JOB_CLASS": "django_tasks_rq.backend.Job"}
+# A running ingest that has shown no sign of life for this long is marked interrupted.
+RUN_STALE_SECONDS = int(os.environ.get("RUN_STALE_SECONDS", "300"))
+# Called with each stored batch inside its transaction (articles.store); e.g. story assignment.
+INGEST_STORE_HOOKS: list[str] = []
 
 # Search result counts above this are shown as "N+" instead of counted exactly.
 SEARCH_COUNT_CAP = int(os.environ.get("SEARCH_COUNT_CAP", "10000"))

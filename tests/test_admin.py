@@ -61,6 +61,7 @@ def real_pipeline_reason() -> str | None:
 def stub_enrichment(monkeypatch):
     """No NER/topic models needed: enrichment finds nothing; missing services get stand-ins."""
     monkeypatch.setattr("articles.ingest.enrichment_compute", lambda title, body: Enrichment())
+    monkeypatch.setattr("articles.enrich.pipeline.enrichment_compute", lambda title, body: Enrichment())
     for name, attrs in _STAND_INS.items():
         try:
             module = importlib.import_module(name)

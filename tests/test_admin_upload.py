@@ -23,6 +23,16 @@ editor, editor_client, english, stub_enrichment, upload_dir = (
     shared.upload_dir,
 )
 
+IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def tasks_inline(settings):
+    """The upload's ingest task (and its enrichment tasks) run in the request, so a test sees the
+    finished run; tests/test_pipeline_workers.py runs them in real worker processes."""
+    settings.TASKS = IMMEDIATE
+
+
 UPLOAD = reverse("admin:articles_ingestrun_upload")
 CONFIRM = reverse("admin:articles_ingestrun_upload_confirm")
 
@@ -74,7 +84,7 @@ def test_preview_lists_found_and_rejected_then_confirm_stores_the_good_ones(
     assert run.created_by == admin_user and run.sha256 == sha256 and run.file_name == "dump.txt"
     assert "line 6" in run.errors[0]
     assert set(Article.objects.values_list("ingest_run", flat=True)) == {run.pk}
-    assert not list(upload_dir.iterdir())  # the kept file is gone once ingested
+    assert not [p for p in upload_dir.rglob("*") if p.is_file()]  # the kept file is gone once ingested
 
     page = admin_client.get(response["Location"]).content.decode()
     assert f"?ingest_run__id__exact={run.pk}" in page and "line 6" in page
@@ -190,23 +200,75 @@ def test_failure_half_way_keeps_stored_articles_and_marks_the_run_failed(
 ):
     import articles.ingest
 
-    real_store = articles.ingest.article_store
+    real_store = articles.ingest.articles_store_batch
     calls = []
 
-    def failing_store(**kwargs):
-        calls.append(kwargs["title"])
+    def failing_store(clippings, **kwargs):
+        if not clippings:  # a batch of one rejected record
+            return real_store(clippings, **kwargs)
+        calls.append(clippings[0].title)
         if len(calls) == 2:
             raise RuntimeError("disk full")
-        return real_store(**kwargs)
+        return real_store(clippings, **kwargs)
 
     response = _preview(admin_client, DUMP)
-    monkeypatch.setattr(articles.ingest, "article_store", failing_store)
+    monkeypatch.setattr(articles.ingest, "BATCH_SIZE", 1)
+    monkeypatch.setattr(articles.ingest, "articles_store_batch", failing_store)
     response = admin_client.post(CONFIRM, {"sha256": response.context["stored"].sha256}, follow=True)
     run = IngestRun.objects.get()
     assert run.status == IngestRun.Status.FAILED and "disk full" in run.failure_reason
     assert run.finished_at is not None
     assert list(Article.objects.values_list("title", flat=True)) == [calls[0]]
     assert "disk full" in response.content.decode()
+    # One click resumes it from the kept file: no second upload, nothing stored twice.
+    assert 'id="run-resume-button"' in response.content.decode()
+    monkeypatch.setattr(articles.ingest, "articles_store_batch", real_store)
+    resume = reverse("admin:articles_ingestrun_resume", args=[run.pk])
+    response = admin_client.post(resume, follow=True)
+    resumed = IngestRun.objects.get(resumed_from=run)
+    assert resumed.status == IngestRun.Status.SUCCEEDED
+    assert (resumed.created_count, resumed.duplicate_count) == (1, 0)
+    assert Article.objects.count() == 2
+    assert not [p for p in upload_dir.rglob("*") if p.is_file()]  # kept until the run succeeded
+    run.refresh_from_db()
+    assert not run.upload_path  # its resume button is gone
+    assert admin_client.post(resume).status_code == 302 and IngestRun.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_confirm_returns_at_once_with_a_queued_run_and_its_progress(admin_client, upload_dir, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    from django_tasks_db.models import DBTaskResult
+
+    response = _preview(admin_client, DUMP)
+    response = admin_client.post(CONFIRM, {"sha256": response.context["stored"].sha256}, follow=True)
+    run = IngestRun.objects.get()
+    assert run.status == IngestRun.Status.QUEUED and not Article.objects.exists()
+    task = DBTaskResult.objects.get()
+    assert task.task_path == "articles.tasks.ingest_run_task" and task.args_kwargs["args"] == [run.pk]
+    html = response.content.decode()
+    assert 'id="run-progress"' in html and "js/run_progress.js" in html and "<script>" not in html
+    progress = admin_client.get(reverse("admin:articles_ingestrun_progress", args=[run.pk])).json()
+    assert progress["status"] == "queued" and progress["finished"] is False
+    # A worker picks it up: the same task body, then the progress says what happened.
+    from articles.ingest_upload import upload_run_execute
+
+    assert upload_run_execute(run_id=run.pk) == "succeeded"
+    assert upload_run_execute(run_id=run.pk) == "not queued"  # a task run twice does nothing
+    progress = admin_client.get(reverse("admin:articles_ingestrun_progress", args=[run.pk])).json()
+    assert (progress["records_read"], progress["records_total"], progress["created"], progress["rejected"]) == (
+        3,
+        3,
+        2,
+        1,
+    )
+    assert progress["pending"] == 2 and progress["enriched"] == 0 and progress["finished"] is False
+
+
+def test_progress_is_staff_only(client, db):
+    run = IngestRun.objects.create(file_name="x")
+    response = client.get(reverse("admin:articles_ingestrun_progress", args=[run.pk]))
+    assert response.status_code == 302 and "login" in response["Location"]
 
 
 @pytest.mark.django_db

@@ -29,15 +29,11 @@ def _no_enrichment(title: str, body: str) -> Enrichment:
     return Enrichment()
 
 
-def _no_enrichment_pair(pair: tuple[str, str]) -> Enrichment:
-    return Enrichment()
-
-
 @pytest.fixture
 def plain(monkeypatch):
     """Ingest without the NER/topic models, for tests about storage rather than enrichment."""
     monkeypatch.setattr(ingest_module, "enrichment_compute", _no_enrichment)
-    monkeypatch.setattr(ingest_module, "enrichment_compute_pair", _no_enrichment_pair)
+    monkeypatch.setattr("articles.enrich.pipeline.enrichment_compute", _no_enrichment)
 
 
 def run_ingest(data: bytes, name: str = "test.txt") -> IngestRun:
@@ -83,33 +79,44 @@ def test_sources_are_unified_by_normalised_name(plain):
 
 
 @pytest.mark.django_db
-def test_failure_midway_keeps_stored_articles_and_marks_run_failed(plain, monkeypatch):
-    real_store = ingest_module.article_store
+def test_failure_midway_keeps_stored_batches_and_marks_run_failed(plain, monkeypatch):
+    real_store = ingest_module.articles_store_batch
     calls = {"n": 0}
 
-    def flaky_store(**kwargs):
+    def flaky_store(clippings, **kwargs):
         calls["n"] += 1
-        if calls["n"] == 3:
+        if calls["n"] == 2:
             raise RuntimeError("disk on fire")
-        return real_store(**kwargs)
+        return real_store(clippings, **kwargs)
 
-    monkeypatch.setattr(ingest_module, "article_store", flaky_store)
+    monkeypatch.setattr(ingest_module, "BATCH_SIZE", 2)
+    monkeypatch.setattr(ingest_module, "articles_store_batch", flaky_store)
     run = run_ingest(dump_of(1, 2, 3, 4))
     assert run.status == IngestRun.Status.FAILED
-    assert "disk on fire" in run.failure_reason
-    assert run.created_count == 2
+    assert "disk on fire" in run.failure_reason and "\n" not in run.failure_reason
+    # The failed batch rolled back entirely, the row says what is stored, and where to resume.
+    assert run.created_count == 2 and run.records_read == 2
     assert Article.objects.count() == 2
+    assert IngestRun.objects.get(pk=run.pk).records_read == 2
 
 
 @pytest.mark.django_db
-def test_enrichment_failure_leaves_no_half_written_article(plain, monkeypatch):
+def test_enrichment_failure_keeps_the_article_unenriched_with_the_reason(plain, monkeypatch):
     def broken_store(article, enrichment):
+        from articles.models import Entity, Mention
+
+        entity, _ = Entity.objects.get_or_create(kind="PERS", key="x", defaults={"name": "x", "slug": "x"})
+        Mention.objects.create(article=article, entity=entity, surface="x", start=0, end=1)  # half-written
         raise RuntimeError("enrichment broke")
 
-    monkeypatch.setattr(ingest_module, "enrichment_store", broken_store)
-    run = run_ingest(dump_of(1))
-    assert run.status == IngestRun.Status.FAILED
-    assert Article.objects.count() == 0
+    monkeypatch.setattr("articles.enrich.pipeline.enrichment_store", broken_store)
+    run = run_ingest(dump_of(1, 2))
+    assert run.status == IngestRun.Status.SUCCEEDED
+    assert run.created_count == 2
+    for article in Article.objects.all():
+        assert article.enrichment == Article.Enrichment.FAILED
+        assert "enrichment broke" in article.enrichment_error
+        assert not article.mentions.exists()  # the article's own transaction rolled back
 
 
 @pytest.mark.django_db(transaction=True)

@@ -180,7 +180,9 @@ def test_article_store_indexes_inside_its_transaction(monkeypatch):
     from articles.enrich.pipeline import Enrichment
 
     monkeypatch.setattr("articles.ingest.enrichment_compute", lambda title, body: Enrichment())
+    monkeypatch.setattr("articles.enrich.pipeline.enrichment_compute", lambda title, body: Enrichment())
     monkeypatch.setattr("articles.ingest.enrichment_store", lambda article, enrichment: None)
+    monkeypatch.setattr("articles.enrich.pipeline.enrichment_store", lambda article, enrichment: None)
     outcome = article_store(title="قمة في الرياض", body="وصل الوفد إلى الرياض.", source=source_make())
     assert ids("الرياض") == {outcome.article.pk}
     assert ids("رياض") == {outcome.article.pk}
@@ -197,7 +199,9 @@ def test_seed_dump_is_searchable_after_ingest(monkeypatch, seed_path):
     from articles.ingest import ingest_stream
 
     monkeypatch.setattr("articles.ingest.enrichment_compute", lambda title, body: Enrichment())
+    monkeypatch.setattr("articles.enrich.pipeline.enrichment_compute", lambda title, body: Enrichment())
     monkeypatch.setattr("articles.ingest.enrichment_store", lambda article, enrichment: None)
+    monkeypatch.setattr("articles.enrich.pipeline.enrichment_store", lambda article, enrichment: None)
     with open(seed_path, "rb") as handle:
         run = ingest_stream(handle, name="seed", workers=0)
     putin, elections = Article.objects.order_by("pk")

@@ -8,13 +8,14 @@ because the words are already normalised ``\\w`` runs. A trigger removes a delet
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
-from articles.search.arabic import fold
-from articles.search.base import IndexDoc, SearchBackend, stem_forms
+from articles.search.arabic import candidates, fold
+from articles.search.base import IndexDoc, SearchBackend
 from articles.search.query import ParsedQuery, Term
 
 # bm25 column weights, in column order: title_stem, body_stem, title_exact, body_exact.
@@ -32,8 +33,14 @@ def _quote(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
 
 
+@lru_cache(maxsize=200_000)
+def _stem_group(word: str) -> str:
+    """A word's candidates as FTS5 text, computed once per distinct word."""
+    return " ".join(sorted(candidates(word)))
+
+
 def _stem_text(words: list[str]) -> str:
-    return " ".join(" ".join(sorted(forms)) for forms in stem_forms(words))
+    return " ".join(map(_stem_group, words))
 
 
 def _term_expr(term: Term) -> str:
@@ -57,6 +64,12 @@ def _match(expression: str) -> RawSQL:
 
 class SqliteBackend(SearchBackend):
     def index(self, docs: Iterable[IndexDoc]) -> None:
+        self._write(docs, replace=True)
+
+    def index_inserted(self, docs: list[IndexDoc]) -> None:
+        self._write(docs, replace=False)  # new ids: no old row to delete
+
+    def _write(self, docs: Iterable[IndexDoc], *, replace: bool) -> None:
         rows = [
             (
                 doc.id,
@@ -73,7 +86,8 @@ class SqliteBackend(SearchBackend):
             if not getattr(connection, "_article_fts_trigger", False):
                 cursor.execute(TRIGGER_SQL)
                 connection._article_fts_trigger = True
-            cursor.executemany("DELETE FROM article_fts WHERE rowid = %s", [(row[0],) for row in rows])
+            if replace:
+                cursor.executemany("DELETE FROM article_fts WHERE rowid = %s", [(row[0],) for row in rows])
             cursor.executemany(
                 "INSERT INTO article_fts (rowid, title_stem, body_stem, title_exact, body_exact) "
                 "VALUES (%s, %s, %s, %s, %s)",

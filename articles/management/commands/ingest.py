@@ -5,49 +5,88 @@ from __future__ import annotations
 import sys
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 
 from articles.dump import NotUtf8Error
 from articles.ingest import file_sha256, ingest_stream
-from articles.models import IngestRun
+from articles.models import Article, IngestRun
 from articles.progress import progress_bar
 
 
 class Command(BaseCommand):
-    help = "Ingest clipping dumps (.txt) or JSON Lines (.jsonl, .jsonl.gz); '-' reads standard input."
+    help = (
+        "Ingest clipping dumps (.txt) or JSON Lines (.jsonl, .jsonl.gz); '-' reads standard input. Stores and "
+        "enriches before returning, or with --defer-enrichment stores (searchable at once) and queues the "
+        "enrichment for task workers. A rerun of a file whose run was interrupted resumes it. Exits non-zero "
+        "with a one-line reason when a run did not finish."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("paths", nargs="+", help="dump files, JSON Lines files, or - for standard input")
         parser.add_argument("--workers", type=int, default=None, help="enrichment processes (default: settings)")
         parser.add_argument("--format", choices=["dump", "jsonl"], default=None, help="format of standard input")
+        parser.add_argument(
+            "--defer-enrichment",
+            action="store_true",
+            help="store only (stage 1) and queue entities/topics for the task workers (manage.py db_worker / rqworker)",
+        )
 
     def handle(self, *args: str, paths: list[str], workers: int | None, format: str | None, **options) -> None:
-        read_any = False
+        defer = options["defer_enrichment"]
+        read_any, unfinished = False, []
         for path in paths:
             try:
-                run = self._ingest_one(path, workers=workers, fmt=format)
+                run = self._ingest_one(path, workers=workers, fmt=format, defer=defer)
             except (OSError, NotUtf8Error) as exc:
                 self.stderr.write(f"{path}: {getattr(exc, 'strerror', None) or exc}")
                 continue
+            except DatabaseError as exc:  # the database is unreachable: nothing could start
+                raise CommandError(f"{path}: database error: {' '.join(str(exc).split())}"[:500]) from exc
             read_any = True
             self._report(run)
+            if run.status != IngestRun.Status.SUCCEEDED:
+                unfinished.append(f"{run.file_name}: run {run.pk} did not finish: {run.failure_reason}")
+        if unfinished:
+            raise CommandError("; ".join(unfinished))
         if not read_any:
             raise CommandError("nothing could be read")
 
-    def _ingest_one(self, path: str, *, workers: int | None, fmt: str | None) -> IngestRun:
+    def _ingest_one(self, path: str, *, workers: int | None, fmt: str | None, defer: bool) -> IngestRun:
         if path == "-":
             name = "<stdin>.jsonl" if fmt == "jsonl" else "<stdin>"
-            return ingest_stream(sys.stdin.buffer, name=name, workers=workers)
+            return ingest_stream(sys.stdin.buffer, name=name, workers=workers, defer_enrichment=defer)
         with open(path, "rb") as handle, progress_bar(path, handle) as advance:
-            return ingest_stream(handle, name=path, sha256=file_sha256(path), workers=workers, progress=advance)
+            return ingest_stream(
+                handle,
+                name=path,
+                sha256=file_sha256(path),
+                workers=workers,
+                progress=advance,
+                defer_enrichment=defer,
+            )
 
     def _report(self, run: IngestRun) -> None:
+        previous = run.resumed_from
+        if previous is not None:
+            self.stdout.write(
+                f"{run.file_name}: resumed run {previous.pk} ({previous.get_status_display()}): its "
+                f"{previous.records_read} records read were skipped, its {previous.created_count} stored articles kept"
+            )
         for error in run.errors:
             self.stderr.write(f"{run.file_name}: rejected {error}")
+        for warning in run.warnings:
+            self.stderr.write(f"{run.file_name}: warning {warning}")
         line = (
             f"{run.file_name}: created {run.created_count}, duplicates {run.duplicate_count}, "
             f"rejected {run.rejected_count}"
         )
-        if run.status == IngestRun.Status.FAILED:
+        if run.status != IngestRun.Status.SUCCEEDED:
             self.stderr.write(f"{line}; FAILED: {run.failure_reason}")
+            return
+        if run.defer_enrichment:
+            line += "; enrichment queued for the task workers"
         else:
-            self.stdout.write(self.style.SUCCESS(line))
+            failed = Article.objects.filter(ingest_run=run, enrichment=Article.Enrichment.FAILED).count()
+            if failed:
+                line += f"; {failed} stored without entities/topic (enrichment failed, see the run)"
+        self.stdout.write(self.style.SUCCESS(line))
