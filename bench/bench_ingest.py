@@ -194,8 +194,13 @@ def main() -> None:
         bench_sync((args.n or [1000])[0], args.workers[-1])
     else:
         bench_ant(args.workers[-1], (args.n or [None])[0])
-    with open(ROOT / "docs" / "bench-ingest.md", "a", encoding="utf-8") as out:
-        out.writelines(row + "\n" for row in ROWS)
+    doc = ROOT / "docs" / "bench-ingest.md"
+    lines = doc.read_text(encoding="utf-8").split("\n")
+    # Rows go at the end of the "Measured" table (the first table whose header starts "| when |").
+    at = next(i for i, line in enumerate(lines) if line.startswith("| when |")) + 2
+    while at < len(lines) and lines[at].startswith("| "):
+        at += 1
+    doc.write_text("\n".join(lines[:at] + ROWS + lines[at:]), encoding="utf-8")
 
 
 if __name__ == "__main__":
