@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from articles.dump import Clipping, ParseItem, RecordError, parse_stream
+from articles.enrich.consolidate import entities_consolidate_after_ingest
 from articles.enrich.pipeline import Enrichment, enrichment_compute, enrichment_store
 from articles.enrich.stage import ENRICH_BATCH, compute_safely, enrichments_store, pending_ids, pending_rows
 from articles.keys import fingerprint_of_words, key_words
@@ -225,6 +226,7 @@ def ingest_items(
         _stage_store(items, run=run, progress=progress, skip=skip)
         if not run.defer_enrichment:
             _stage_enrich(run, workers=workers)
+            entities_consolidate_after_ingest()
     except Exception as exc:  # the run records why it stopped; stored articles stay
         log.exception("ingest run %s failed", run.pk)
         run.status = IngestRun.Status.FAILED

@@ -13,7 +13,9 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 from django.tasks import task
 
+from articles.enrich.consolidate import entities_consolidate_after_ingest
 from articles.enrich.stage import ENRICH_BATCH, articles_enrich
+from articles.models import Article
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,8 @@ def articles_enrich_task(article_ids: list[int]) -> dict[str, int]:
     Returns the counts: {"done": n, "failed": n, "skipped": n}."""
     _fresh_connection()
     outcome = articles_enrich(ids=article_ids)
+    if outcome.done and not Article.objects.filter(enrichment=Article.Enrichment.PENDING).exists():
+        entities_consolidate_after_ingest()  # the backlog is enriched: join new spellings once
     return {"done": outcome.done, "failed": outcome.failed, "skipped": outcome.skipped}
 
 

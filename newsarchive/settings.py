@@ -232,6 +232,9 @@ RUN_STALE_SECONDS = int(os.environ.get("RUN_STALE_SECONDS", "300"))
 # Called with each stored batch inside its transaction (articles.store); e.g. story assignment.
 INGEST_STORE_HOOKS: list[str] = []
 
+# After an ingest's enrichment (and when the background backlog is empty), join new spellings of known
+# entities (entities_consolidate). A very large archive may switch it off and run the command nightly.
+ENTITIES_CONSOLIDATE_ON_INGEST = env_bool("ENTITIES_CONSOLIDATE_ON_INGEST", True)
 # Search result counts above this are shown as "N+" instead of counted exactly.
 SEARCH_COUNT_CAP = int(os.environ.get("SEARCH_COUNT_CAP", "10000"))
 EXPORT_MAX_ROWS = int(os.environ.get("EXPORT_MAX_ROWS", "10000"))

@@ -328,3 +328,26 @@ def test_editor_sees_the_join_and_splits_it_in_the_admin(client):
     assert set(Entity.objects.values_list("name", "article_count")) == {("دونالد ترامب", 2), ("دونالد ترمب", 1)}
     join.refresh_from_db()
     assert join.split_by == editor
+
+
+def test_ingest_joins_a_new_spelling_without_a_manual_command(monkeypatch, settings):
+    """A sync ingest ends with consolidation: بوتن stored beside بوتين is one entity once the run is done."""
+    import io
+
+    from articles.enrich.pipeline import Enrichment
+    from articles.ingest import ingest_stream
+
+    monkeypatch.setattr("articles.ingest.enrichment_compute", lambda title, body: Enrichment())
+    monkeypatch.setattr("articles.enrich.pipeline.enrichment_compute", lambda title, body: Enrichment())
+    _article("قال فلاديمير بوتين إن", [("فلاديمير بوتين", "PERS")])
+    _article("قال فلاديمير بوتن إن", [("فلاديمير بوتن", "PERS")])
+    assert _n_entities() == 2
+    settings.ENTITIES_CONSOLIDATE_ON_INGEST = False
+    data = "عنوان\nفقرة.\nالمصدر: وكالة\n".encode()
+    ingest_stream(io.BufferedReader(io.BytesIO(data)), name="a.txt", workers=0)
+    assert _n_entities() == 2  # switched off: nothing joined
+    settings.ENTITIES_CONSOLIDATE_ON_INGEST = True
+    ingest_stream(io.BufferedReader(io.BytesIO(data.replace("عنوان".encode(), "عنوان آخر".encode()))), name="b.txt",
+                  workers=0)
+    assert _n_entities() == 1
+    assert set(EntityAlias.objects.values_list("name", flat=True)) >= {"فلاديمير بوتين", "فلاديمير بوتن"}

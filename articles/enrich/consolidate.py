@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from rapidfuzz.distance import Indel
@@ -289,3 +290,18 @@ def entity_join_split(*, join: EntityJoin, user=None) -> Entity:
         entity.refresh_from_db()
     log.info("join %s split by %s: %s is entity %s again", join.pk, user, join.name, entity.pk)
     return entity
+
+
+def entities_consolidate_after_ingest() -> ConsolidateReport | None:
+    """Consolidate once new articles are enriched, so a new spelling (بوتن beside بوتين) joins its entity
+    without waiting for a manual ``entities_consolidate``. Off with ``ENTITIES_CONSOLIDATE_ON_INGEST=0``
+    (a very large archive may prefer a nightly command). Never raises: the articles are stored and
+    enriched already, and a failure here only delays the joins (logged)."""
+    if not settings.ENTITIES_CONSOLIDATE_ON_INGEST:
+        return None
+    try:
+        report, _ = entities_consolidate()
+    except Exception:
+        log.exception("entity consolidation after ingest failed; run manage.py entities_consolidate")
+        return None
+    return report
