@@ -12,7 +12,7 @@ import datetime as dt
 
 import django_filters
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from articles.models import Article, Entity, Mention, Source, Topic
@@ -85,10 +85,8 @@ class ArticleFilter(django_filters.FilterSet):
                 data["q"] = "".join(ch if ch >= " " or ch in "\t\n" else " " for ch in data.get("q", ""))
         super().__init__(data, *args, **kwargs)
         self.parsed: ParsedQuery = query_parse(self.data.get("q") if self.data else None)
-        # Grouped by default: only story leads (an indexed flag), so a story costs no GROUP BY.
+        # Grouped by default: a story is shown once, by its first copy (an indexed flag, so no GROUP BY).
         self.grouped = (self.data.get("group") if self.data else None) != GROUP_NONE
-        if self.grouped:
-            self.queryset = self.queryset.filter(story_lead=True)
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return search_filter(queryset, self.parsed) if not self.parsed.is_empty else queryset
@@ -143,4 +141,16 @@ class ArticleFilter(django_filters.FilterSet):
         for name, value in self.form.cleaned_data.items():
             if name not in names:
                 queryset = self.filters[name].filter(queryset, value)
-        return queryset
+        return self._stories_once(queryset)
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        return self._stories_once(super().filter_queryset(queryset))
+
+    def _stories_once(self, matches: QuerySet) -> QuerySet:
+        """Grouped: each matching story once, by its first copy; a story whose first copy does not match
+        (a word only a later copy has, a filter only a later copy meets) is shown by the copies that do,
+        so grouping never hides a match."""
+        if not self.grouped:
+            return matches
+        leads = matches.filter(story_lead=True).values("story_id")
+        return matches.filter(Q(story_lead=True) | ~Q(story_id__in=leads))

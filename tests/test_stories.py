@@ -99,6 +99,21 @@ def test_search_shows_a_story_once_with_its_copies(client):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    "params",
+    [{"q": "وعشرين"}, {"q": "درعا", "source": "france24"}],
+    ids=["word-only-in-a-later-copy", "filter-only-a-later-copy-meets"],
+)
+def test_grouping_never_hides_a_story_matched_only_by_a_later_copy(client, params):
+    story_world()
+    data = client.get(reverse("api_articles"), params).json()
+    assert data["count"] == 1 and data["counts"] == "stories"
+    assert data["results"][0]["source"]["slug"] == "france24" and data["results"][0]["story"]["size"] == 3
+    html = client.get(reverse("search"), params).content.decode()
+    assert html.count('class="result"') == 1
+
+
+@pytest.mark.django_db
 def test_api_gives_story_objects_and_groups_by_default(client):
     story_world()
     data = client.get(reverse("api_articles"), {"q": "درعا"}).json()
