@@ -128,14 +128,18 @@ def _finish(classes: str) -> str:
     return classes[:-1] if len(classes) > 1 and classes.endswith("H") else classes  # final ة / -ah
 
 
-def _arabic_word(word: str) -> str:
+def _arabic_classes(word: str, vowels: dict[str, str] | None = None) -> str:
+    """A word's letter classes; with ``vowels``, vowel letters get those classes instead of nothing."""
     if word.startswith("ال") and len(word) >= 5:  # the article is not spelled in Latin (Sisi)
         word = word[2:]
-    return _finish("".join(_AR_CLASS.get(ch, "") for ch in _squeeze(word)))
+    vowels = vowels or {}
+    return "".join(_AR_CLASS.get(ch) or vowels.get(ch, "") for ch in _squeeze(word))
 
 
-def _latin_word(word: str) -> str:
+def _latin_classes(word: str, vowels: dict[str, str] | None = None) -> str:
+    """A Latin word's letter classes, digraphs first (kh, sh, th, ...); ``vowels`` as above."""
     word = _squeeze(word)
+    vowels = vowels or {}
     out = []
     i = 0
     while i < len(word):
@@ -145,20 +149,25 @@ def _latin_word(word: str) -> str:
                 i += len(digraph)
                 break
         else:
-            out.append(_LATIN_CLASS.get(word[i], ""))
+            out.append(_LATIN_CLASS.get(word[i]) or vowels.get(word[i], ""))
             i += 1
-    return _finish("".join(out))
+    return "".join(out)
+
+
+def _name_words(text: str) -> tuple[bool, list[str]]:
+    """(is Latin, the name's words): Latin folded to ASCII without al-/el-, Arabic normalised."""
+    if is_latin(text):
+        folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+        return True, [w for w in _LATIN_WORD_RE.findall(_LATIN_ARTICLE_RE.sub("", folded)) if w not in ("al", "el")]
+    return False, _AR_WORD_RE.findall(normalize(text).translate(_HAMZA))
 
 
 @lru_cache(maxsize=65536)
 def phonetic_words(text: str) -> tuple[str, ...]:
     """Per-word consonant-class keys of an Arabic or Latin name ("" words dropped)."""
-    if is_latin(text):
-        folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-        words = [w for w in _LATIN_WORD_RE.findall(_LATIN_ARTICLE_RE.sub("", folded)) if w not in ("al", "el")]
-        keys = [_latin_word(w) for w in words]
-    else:
-        keys = [_arabic_word(w) for w in _AR_WORD_RE.findall(normalize(text).translate(_HAMZA))]
+    latin, words = _name_words(text)
+    classes = _latin_classes if latin else _arabic_classes
+    keys = [_finish(classes(w)) for w in words]
     return tuple(k for k in keys if k)
 
 
@@ -176,24 +185,10 @@ _LATIN_VOWELS = {"a": "A", "o": "U", "u": "U", "i": "I", "e": "I", "y": "I", "w"
 def voiced_key(text: str) -> str:
     """Consonant classes with vowels as A/U/I, spaces dropped: ranks Latin look-up hits whose
     consonant skeletons tie (Assad ASAD meets الأسد ASD, not السعودية SUDI)."""
-    if is_latin(text):
-        folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-        out = []
-        for word in _LATIN_WORD_RE.findall(_LATIN_ARTICLE_RE.sub("", folded)):
-            if word in ("al", "el"):
-                continue
-            word = _squeeze(word)
-            i = 0
-            while i < len(word):
-                for digraph, cls in _LATIN_DIGRAPHS:
-                    if word.startswith(digraph, i):
-                        out.append(cls)
-                        i += len(digraph)
-                        break
-                else:
-                    out.append(_LATIN_CLASS.get(word[i]) or _LATIN_VOWELS.get(word[i], ""))
-                    i += 1
-        return _squeeze("".join(out))
+    latin, words = _name_words(text)
+    if latin:
+        return _squeeze("".join(_latin_classes(w, _LATIN_VOWELS) for w in words))
+    return _squeeze("".join(_arabic_classes(w, _AR_VOWELS) for w in words))
     out = []
     for word in _AR_WORD_RE.findall(normalize(text).translate(_HAMZA)):
         if word.startswith("ال") and len(word) >= 5:

@@ -8,6 +8,8 @@ an article's row when the article is deleted.
 
 from django.db import migrations
 
+from articles.migrations._sqlite_fts import FTS_DELETE_TRIGGER
+
 POSTGRES_FORWARD = [
     "ALTER TABLE articles_article ADD COLUMN search_stemmed tsvector, ADD COLUMN search_exact tsvector",
     # Word searches: search_stemmed @@ tsquery (articles.search.postgres).
@@ -25,8 +27,7 @@ SQLITE_FORWARD = [
     # rowid = articles_article.id; columns hold pre-processed keys (articles.search.arabic).
     "CREATE VIRTUAL TABLE IF NOT EXISTS article_fts USING fts5("
     "title_stem, body_stem, title_exact, body_exact, tokenize='unicode61 remove_diacritics 0')",
-    "CREATE TRIGGER IF NOT EXISTS article_fts_delete AFTER DELETE ON articles_article "
-    "BEGIN DELETE FROM article_fts WHERE rowid = old.id; END",
+    FTS_DELETE_TRIGGER,
 ]
 SQLITE_BACKWARD = [
     "DROP TRIGGER IF EXISTS article_fts_delete",

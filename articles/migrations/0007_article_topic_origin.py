@@ -2,25 +2,14 @@
 
 from django.db import migrations, models
 
+from articles.migrations._sqlite_fts import fts_delete_trigger_restore
+
 
 def origins_fill(apps, schema_editor):
     """Existing topics: locked ones were an editor's choice, the others the classifier's."""
     Article = apps.get_model("articles", "Article")
     Article.objects.filter(topic_locked=True).update(topic_origin="editor")
     Article.objects.filter(topic_locked=False, topic__isnull=False).update(topic_origin="model")
-
-
-# SQLite's schema editor adds these columns by rebuilding articles_article (new table, copy, drop,
-# rename), which drops the table's triggers: put back the FTS delete trigger of 0003_search.
-SQLITE_FTS_DELETE_TRIGGER = (
-    "CREATE TRIGGER IF NOT EXISTS article_fts_delete AFTER DELETE ON articles_article "
-    "BEGIN DELETE FROM article_fts WHERE rowid = old.id; END"
-)
-
-
-def fts_trigger_restore(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        schema_editor.execute(SQLITE_FTS_DELETE_TRIGGER)
 
 
 class Migration(migrations.Migration):
@@ -31,7 +20,7 @@ class Migration(migrations.Migration):
 
     operations = [
         # Unapplying: the last step, after the columns' removal rebuilt the table again.
-        migrations.RunPython(migrations.RunPython.noop, fts_trigger_restore),
+        migrations.RunPython(migrations.RunPython.noop, fts_delete_trigger_restore),
         migrations.AddField(
             model_name='article',
             name='source_category',
@@ -43,5 +32,5 @@ class Migration(migrations.Migration):
             field=models.CharField(blank=True, choices=[('', 'unclassified'), ('model', 'the topic classifier'), ('source', "the source's category"), ('editor', 'an editor')], default='', max_length=10, verbose_name='topic given by'),
         ),
         migrations.RunPython(origins_fill, migrations.RunPython.noop),
-        migrations.RunPython(fts_trigger_restore, fts_trigger_restore),
+        migrations.RunPython(fts_delete_trigger_restore, fts_delete_trigger_restore),
     ]

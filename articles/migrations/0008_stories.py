@@ -3,20 +3,11 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from articles.migrations._sqlite_fts import fts_delete_trigger_restore
+
 
 # Adding columns with a default makes Django's SQLite schema editor rebuild articles_article, which drops
-# the full-text index's delete trigger (0003_search): put it back.
-SQLITE_FTS_TRIGGER = (
-    "CREATE TRIGGER IF NOT EXISTS article_fts_delete AFTER DELETE ON articles_article "
-    "BEGIN DELETE FROM article_fts WHERE rowid = old.id; END"
-)
-
-
-def _fts_trigger_restore(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        schema_editor.execute(SQLITE_FTS_TRIGGER)
-
-
+# the full-text index's delete trigger (0003_search): put it back (last operation).
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -77,5 +68,5 @@ class Migration(migrations.Migration):
             model_name='storyband',
             index=models.Index(fields=['band'], name='storyband_band_idx'),
         ),
-        migrations.RunPython(_fts_trigger_restore, migrations.RunPython.noop),
+        migrations.RunPython(fts_delete_trigger_restore, migrations.RunPython.noop),
     ]

@@ -3,15 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-
-def restore_fts_trigger(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        # Adding columns rebuilt articles_article on SQLite, which drops its triggers: restore the
-        # one that removes a deleted article's search row (migration 0003).
-        schema_editor.execute(
-            "CREATE TRIGGER IF NOT EXISTS article_fts_delete AFTER DELETE ON articles_article "
-            "BEGIN DELETE FROM article_fts WHERE rowid = old.id; END"
-        )
+from articles.migrations._sqlite_fts import fts_delete_trigger_restore
 
 
 class Migration(migrations.Migration):
@@ -80,5 +72,5 @@ class Migration(migrations.Migration):
             model_name='article',
             index=models.Index(condition=models.Q(('enrichment', 'pending')), fields=['ingest_run', 'id'], name='article_pending_idx'),
         ),
-        migrations.RunPython(restore_fts_trigger, migrations.RunPython.noop),
+        migrations.RunPython(fts_delete_trigger_restore, migrations.RunPython.noop),
     ]
