@@ -23,12 +23,13 @@ import logging
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
 from typing import BinaryIO
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, reset_queries, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -39,9 +40,8 @@ from articles.enrich.stage import ENRICH_BATCH, compute_safely, enrichments_stor
 from articles.keys import fingerprint_of_words, key_words
 from articles.models import Article, IngestRun, Source
 from articles.runs import run_chain_ids, run_to_resume, runs_reconcile, this_worker
-from articles.search import article_index
-from articles.store import SourceCache, articles_store_batch
-from articles.stories.service import story_assign
+from articles.search import article_index, backend_get
+from articles.store import PreparedBatch, SourceCache, articles_store_batch, batch_prepare
 from articles.tasks import enrichment_enqueue
 from articles.text import collapse_spaces, search_key
 from articles.validation import records_validate
@@ -251,40 +251,69 @@ def _stage_store(
         for _ in islice(iterator, skip):
             pass
     sources = SourceCache()
-    for batch in _batches(iterator, BATCH_SIZE):
-        saved = {name: getattr(run, name) for name in _COUNT_FIELDS}
-        saved_lists = (list(run.errors), list(run.warnings))
-        try:
-            with transaction.atomic():
-                stored_ids = _batch_store(batch, run=run, sources=sources)
-                run.records_read += len(batch)
-                run.heartbeat_at = timezone.now()
-                run.save(update_fields=_SAVED_FIELDS)
-                if run.defer_enrichment and stored_ids:
-                    if _queue_in_database():
-                        enrichment_enqueue(stored_ids)  # commits (or rolls back) with the batch
-                    else:  # Redis must not hear of articles before they are committed
-                        transaction.on_commit(lambda ids=stored_ids: enrichment_enqueue(ids), robust=False)
-        except BaseException:
-            # The batch rolled back: the row in memory must say what the database says.
-            for name, value in saved.items():
-                setattr(run, name, value)
-            run.errors, run.warnings = saved_lists
-            raise
-        if progress:
-            progress(len(batch))
+    backend = backend_get()
+    batches = _batches(iterator, BATCH_SIZE)
+
+    def next_prepared() -> tuple[list[ParseItem], PreparedBatch] | None:
+        """Read and prepare the next batch (parsing, keys, vectors, signatures: no database)."""
+        batch = next(batches, None)
+        return None if batch is None else (batch, batch_prepare(_clippings(batch), backend=backend))
+
+    # One thread reads and prepares batch N+1 while this one stores batch N: the two overlap because
+    # psycopg (and sqlite3) release the GIL while the database works. Writes stay here, one
+    # transaction per batch, so a killed run's row is exact up to its last batch as before.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-prepare") as ahead:
+        upcoming = ahead.submit(next_prepared)
+        while (current := upcoming.result()) is not None:
+            batch, prepared = current
+            upcoming = ahead.submit(next_prepared)
+            _stage_store_batch(batch, prepared, run=run, sources=sources)
+            # Under DEBUG Django keeps the last 9,000 statements with their parameters: a batch's
+            # INSERT is megabytes, so a long file's memory would grow with it.
+            reset_queries()
+            if progress:
+                progress(len(batch))
 
 
-def _batch_store(batch: list[ParseItem], *, run: IngestRun, sources: SourceCache) -> list[int]:
-    clippings: list[Clipping] = []
+def _clippings(batch: list[ParseItem]) -> list[Clipping]:
+    return [item for item in batch if not isinstance(item, RecordError)]
+
+
+def _stage_store_batch(
+    batch: list[ParseItem], prepared: PreparedBatch, *, run: IngestRun, sources: SourceCache
+) -> None:
+    """Store one batch in its own transaction with the run's counts (and, deferred, its enrichment tasks)."""
+    saved = {name: getattr(run, name) for name in _COUNT_FIELDS}
+    saved_lists = (list(run.errors), list(run.warnings))
+    try:
+        with transaction.atomic():
+            stored_ids = _batch_store(batch, run=run, sources=sources, prepared=prepared)
+            run.records_read += len(batch)
+            run.heartbeat_at = timezone.now()
+            run.save(update_fields=_SAVED_FIELDS)
+            if run.defer_enrichment and stored_ids:
+                if _queue_in_database():
+                    enrichment_enqueue(stored_ids)  # commits (or rolls back) with the batch
+                else:  # Redis must not hear of articles before they are committed
+                    transaction.on_commit(lambda ids=stored_ids: enrichment_enqueue(ids), robust=False)
+    except BaseException:
+        # The batch rolled back: the row in memory must say what the database says.
+        for name, value in saved.items():
+            setattr(run, name, value)
+        run.errors, run.warnings = saved_lists
+        raise
+
+
+def _batch_store(
+    batch: list[ParseItem], *, run: IngestRun, sources: SourceCache, prepared: PreparedBatch | None = None
+) -> list[int]:
     for item in batch:
         if isinstance(item, RecordError):
             _note_error(run, item)
         else:
             for message in item.warnings:
                 run_warning_note(run, line=item.line, message=message)
-            clippings.append(item)
-    outcome = articles_store_batch(clippings, run=run, sources=sources)
+    outcome = articles_store_batch(_clippings(batch), run=run, sources=sources, prepared=prepared)
     run.created_count += len(outcome.stored)
     run.duplicate_count += len(outcome.duplicates)
     for stored in outcome.stored:
@@ -295,10 +324,7 @@ def _batch_store(batch: list[ParseItem], *, run: IngestRun, sources: SourceCache
                 line=stored.clipping.line,
                 message=f"category {category!r} names no topic; the classifier chose one",
             )
-    ids = [stored.id for stored in outcome.stored]
-    if ids:  # near-duplicates: one batched band lookup for the whole batch, in its transaction
-        story_assign(articles=list(Article.objects.filter(pk__in=ids).order_by("pk")))
-    return ids
+    return [stored.id for stored in outcome.stored]  # grouped into stories by the store, in its transaction
 
 
 def _queue_in_database() -> bool:

@@ -12,24 +12,42 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
-from itertools import chain
 
-from articles.text import key_words_of
+from articles.search.arabic import split_key
+from articles.text import key_normalize, key_words_of_spelled
 
-# Distinct tokens kept (a token is a whitespace-separated piece, punctuation attached): a few
-# hundred bytes each, so the cache stays under ~100 MB however large the file.
-TOKEN_CACHE_SIZE = 300_000
+# Distinct tokens kept (a token is a whitespace-separated piece, punctuation attached): about 500
+# bytes each, so the cache stays near 100 MB however large the file (docs/bench-ingest.md: memory).
+TOKEN_CACHE_SIZE = 200_000
 
 
 @lru_cache(maxsize=TOKEN_CACHE_SIZE)
-def _token_words(token: str) -> tuple[str, ...]:
-    return tuple(key_words_of(token))
+def _token_keys(token: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(key words, spelled index words) of one token: one cache serves both."""
+    spelled = key_normalize(token, teh_marbuta=False)  # one normalisation for both forms
+    keys, words = tuple(key_words_of_spelled(spelled)), tuple(split_key(spelled))
+    # Mostly the same words (no ة, no underscore): one tuple then, half the cache's memory.
+    return (keys, keys) if keys == words else (keys, words)
 
 
 def key_words(text: str) -> list[str]:
-    """``search_key(text).split()``: the words of the fingerprint and of every key.
-    (The search index's spelled words are cached the same way: ``articles.search.base.index_words``.)"""
-    return list(chain.from_iterable(map(_token_words, text.split())))
+    """``search_key(text).split()``: the words of the fingerprint and of every key."""
+    return [word for keys, _ in map(_token_keys, text.split()) for word in keys]
+
+
+def index_words(text: str) -> list[str]:
+    """``articles.search.arabic.key_words(text)``: the spelled words the search index stores."""
+    return [word for _, spelled in map(_token_keys, text.split()) for word in spelled]
+
+
+def text_keys(text: str) -> tuple[list[str], list[str]]:
+    """``(key_words(text), index_words(text))`` with one split and one cache lookup per token."""
+    keys: list[str] = []
+    spelled: list[str] = []
+    for token_keys, token_spelled in map(_token_keys, text.split()):
+        keys += token_keys
+        spelled += token_spelled
+    return keys, spelled
 
 
 def fingerprint_of_words(title_words: list[str], body_words: list[str]) -> str:

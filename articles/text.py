@@ -184,6 +184,13 @@ def key_words_of(text: str) -> list[str]:
     return _WORD_RE.findall(key_normalize(text))
 
 
+def key_words_of_spelled(spelled_key: str) -> list[str]:
+    """:func:`key_words_of` of a text from its ``key_normalize(text, teh_marbuta=False)``: folding ة
+    afterwards gives the same words (the fold commutes with every later step), so a caller that
+    needs both forms normalises once."""
+    return _WORD_RE.findall(teh_fold(spelled_key))
+
+
 def spelled_words(text: str) -> list[str]:
     """Key words with ة kept apart from ه: the stemmer needs to tell حماسة (a noun) from حماسه
     (حماس + the pronoun ه). Fold with :func:`teh_fold` before comparing with key words."""

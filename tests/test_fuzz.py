@@ -147,9 +147,14 @@ def rolled_back():
 hostile_text = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1, max_size=40)
 
 
+# What a URL can carry: a lone surrogate cannot be UTF-8 encoded, so the test client's urlencode would
+# raise before any view runs.
+url_text = st.text(st.characters(codec="utf-8"), max_size=60)
+
+
 @pytest.mark.django_db
 @settings(max_examples=DB_EXAMPLES)
-@given(title=hostile_text, body=hostile_text, source=hostile_text, q=any_text)
+@given(title=hostile_text, body=hostile_text, source=hostile_text, q=url_text)
 def test_every_feed_is_well_formed_xml_whatever_the_text(client, title, body, source, q):
     from tests.search_data import article_make, entity_make, source_make, topic_get
 
@@ -173,7 +178,7 @@ def test_every_feed_is_well_formed_xml_whatever_the_text(client, title, body, so
 
 @pytest.mark.django_db
 @settings(max_examples=DB_EXAMPLES)
-@given(titles=st.lists(hostile_text, min_size=1, max_size=4), q=any_text)
+@given(titles=st.lists(hostile_text, min_size=1, max_size=4), q=url_text)
 def test_exports_parse_back_whatever_the_text(client, titles, q):
     from articles.models import Article
     from tests.search_data import article_make

@@ -18,12 +18,11 @@ from articles.dump import parse_stream
 from articles.enrich.pipeline import Enrichment
 from articles.enrich.stage import articles_enrich
 from articles.ingest import file_sha256, ingest_stream
-from articles.keys import key_words
+from articles.keys import index_words, key_words
 from articles.models import Article, IngestRun
 from articles.runs import run_progress, runs_reconcile
 from articles.search import query_parse, search_filter
 from articles.search.arabic import key_words as spelled_key_words
-from articles.search.base import index_words
 from articles.text import search_key
 
 ARTICLE = "عنوان {n}\nفقرة أولى عن موضوع {n} في بيروت.\nالمصدر: وكالة الأنباء\n"
@@ -200,3 +199,85 @@ def test_pages_say_entities_pending_and_facets_leave_pending_articles_out(plain,
     assert result.pending == 1
     assert sum(value.count for value in result.facets["topic"]) == 1  # the enriched one, "unclassified"
     assert "1 matching article is still pending" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rows_another_ingest_stored_meanwhile_are_duplicates_and_the_rest_is_grouped(plain, monkeypatch):
+    """PostgreSQL reserves ids and creates stories before the INSERT: when the INSERT skips a row
+    (stored by a concurrent ingest after the duplicate check), the batch redoes that work without it,
+    and the commit (deferred foreign keys checked) succeeds."""
+    from django.db import connection
+
+    from articles import store
+    from articles.models import Story, StoryBand
+    from articles.stories.signature import BANDS
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the reserve-then-insert path is PostgreSQL's")
+    real_insert, calls = store._insert, []
+
+    def racing_insert(rows, **kwargs):
+        inserted = real_insert(rows, **kwargs)
+        calls.append(len(rows))
+        if len(calls) == 1:  # as if another ingest had stored the first row: the INSERT skipped it
+            inserted.pop(rows[0].fingerprint)
+        return inserted
+
+    monkeypatch.setattr(store, "_insert", racing_insert)
+    run = ingest_stream(io.BufferedReader(io.BytesIO(dump_of(1, 2, 3))), name="r.txt", defer_enrichment=True)
+    assert calls == [3, 2]
+    assert (run.created_count, run.duplicate_count) == (2, 1)
+    articles = list(Article.objects.order_by("pk"))
+    assert len(articles) == 2 and all(a.story_id and a.story_lead and a.story_signature for a in articles)
+    assert set(Story.objects.values_list("lead_id", flat=True)) == {a.pk for a in articles}
+    assert StoryBand.objects.count() == 2 * BANDS
+
+
+def _reference_vectors(title: list[str], body: list[str]) -> tuple[str, str]:
+    """The tsvector literals word by word, as first written: positions from 2 (title, weight A), a gap,
+    then the body (weight B), capped at 16383; a lexeme's marks in the order its words first occur,
+    at most 256 of them."""
+    from articles.search.arabic import candidates, fold
+    from articles.search.postgres import _quote
+
+    stemmed: dict[str, list[str]] = {}
+    exact: dict[str, list[str]] = {}
+    by_word: dict[str, list[str]] = {}
+    position = 0
+    for words, weight in ((title, "A"), (body, "B")):
+        position += 1
+        for word in words:
+            position = min(position + 1, 16383)
+            by_word.setdefault(word, []).append(f"{position}{weight}")
+    for word, marks in by_word.items():
+        exact.setdefault(_quote(fold(word)), []).extend(marks)
+        for form in sorted(candidates(word)):
+            stemmed.setdefault(_quote(form), []).extend(marks)
+    return tuple(" ".join(f"{lexeme}:{','.join(marks[:256])}" for lexeme, marks in merged.items())
+                 for merged in (stemmed, exact))  # fmt: skip
+
+
+def test_search_vectors_equal_the_word_by_word_reference(shared_data):
+    from articles.search.base import IndexDoc
+    from articles.search.postgres import vectors
+
+    docs = [
+        # Two words sharing lexemes (الحكومة, حكومة) past the 256-position cap, and positions past 16383.
+        IndexDoc(id=0, title=["الحكومة", "حكومة"], body=["حكومة", "الحكومة", "في"] * 200 + ["كلمة"] * 17_000),
+        IndexDoc(id=0, title=[], body=[]),
+    ]
+    path = shared_data / "ant" / "ant_multisource_v2.1.train.jsonl.gz"
+    if path.exists():
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            for line in itertools.islice(handle, 300):
+                record = json.loads(line)
+                docs.append(IndexDoc.from_text(id=0, title=record["title"], body=record["text"]))
+    for doc in docs:
+        assert vectors(doc) == _reference_vectors(doc.title, doc.body)
+
+
+def test_text_keys_are_the_key_words_and_the_index_words():
+    from articles.keys import text_keys
+
+    for text in TRICKY:
+        assert text_keys(text) == (search_key(text).split(), spelled_key_words(text))

@@ -164,3 +164,39 @@ def test_stories_rebuild_regroups_the_archive():
     call_command("stories_rebuild", "--batch-size", "2", stdout=open("/dev/null", "w"))
     assert sorted(Story.objects.values_list("size", flat=True)) == [1, 3]
     assert Article.objects.filter(story_lead=True).count() == 2
+
+
+def _reference_signature(title: str, body: str) -> bytes:
+    """The signature as first defined: shingles of the whole-text search keys, a fresh MinHash."""
+    from datasketch import MinHash
+
+    from articles.text import search_key
+
+    tokens = f"{search_key(sig.title_undecorated(title))} {search_key(body)}".split()
+    if len(tokens) <= sig.SHINGLE_SIZE:
+        shingles = {" ".join(tokens).encode()} if tokens else set()
+    else:
+        shingles = {" ".join(tokens[i : i + sig.SHINGLE_SIZE]).encode() for i in range(len(tokens) - 2)}
+    minhash = MinHash(num_perm=sig.NUM_PERM, seed=sig.SEED)
+    minhash.update_batch(list(shingles))
+    return sig.signature_bytes(minhash.hashvalues)
+
+
+def test_signatures_from_the_stores_words_equal_the_reference_on_real_news(shared_data):
+    import gzip
+    import itertools
+    import json
+
+    from articles.keys import key_words
+
+    path = shared_data / "ant" / "ant_multisource_v2.1.train.jsonl.gz"
+    if not path.exists():
+        pytest.skip(f"{path} not found")
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        records = [json.loads(line) for line in itertools.islice(handle, 300)]
+    records += [{"title": "عاجل | فيديو: انفجار", "text": ""}, {"title": "", "text": "كلمة"}]  # short and empty
+    for record in records:
+        title, body = record["title"], record["text"]
+        expected = _reference_signature(title, body)
+        assert sig.signature_bytes(sig.signature_of_words(sig.title_words(title), key_words(body))) == expected
+        assert sig.signature_bytes(sig.signature_compute(title, body)) == expected

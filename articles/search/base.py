@@ -6,29 +6,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
-from itertools import chain
 
 from django.db.models import QuerySet
 
-from articles.search.arabic import candidates, fold, key_words
+from articles import keys  # a module, not its names: articles.keys imports articles.search.arabic
+from articles.search.arabic import candidates, fold
 from articles.search.query import ParsedQuery
-
-# Distinct tokens whose index words are kept (see index_words).
-TOKEN_CACHE_SIZE = 300_000
-
-
-@lru_cache(maxsize=TOKEN_CACHE_SIZE)
-def _token_index_words(token: str) -> tuple[str, ...]:
-    return tuple(key_words(token))
-
-
-def index_words(text: str) -> list[str]:
-    """``arabic.key_words(text)``, normalising each distinct whitespace-separated token once (news
-    vocabulary repeats: several times faster on bulk ingest). Normalisation never crosses whitespace,
-    so the words are the same; tests/test_store.py checks it on real news."""
-    return list(chain.from_iterable(map(_token_index_words, text.split())))
-
 
 # Words indexed per body; beyond this a "clipping" is a dump accident, and PostgreSQL caps a
 # tsvector at 1 MB.
@@ -47,7 +30,12 @@ class IndexDoc:
     @classmethod
     def from_text(cls, *, id: int, title: str, body: str) -> IndexDoc:
         # articles.keys.index_words == arabic.key_words, computed once per distinct token.
-        return cls(id=id, title=index_words(title), body=index_words(body)[:MAX_BODY_WORDS])
+        return cls.of_words(id=id, title=keys.index_words(title), body=keys.index_words(body))
+
+    @classmethod
+    def of_words(cls, *, id: int, title: list[str], body: list[str]) -> IndexDoc:
+        """From the index words (``articles.keys.index_words``) of the title and body."""
+        return cls(id=id, title=title, body=body[:MAX_BODY_WORDS])
 
     def exact_title(self) -> list[str]:
         return [fold(w) for w in self.title]
@@ -69,7 +57,7 @@ class SearchBackend(ABC):
         """Write (or rewrite) the index entries of these articles."""
 
     def insert_columns(self) -> list[tuple[str, str]]:
-        """(column, SQL placeholder) pairs the fast store writes into the article row itself."""
+        """(column, SQL type) pairs the fast store writes into the article row itself."""
         return []
 
     def insert_values(self, doc: IndexDoc) -> tuple:

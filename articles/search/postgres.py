@@ -31,19 +31,22 @@ def _quote(lexeme: str) -> str:
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
+# Distinct words whose lexemes are kept: with the token cache (articles.keys) and the stemmer's own
+# cache, what keeps a long ingest's memory flat (about 200 bytes each).
+LEXEME_CACHE_SIZE = 150_000
+
 # Position marks ("12A") made once: building them per word was a third of the indexing time.
 _MARKS = {weight: [f"{p}{weight}" for p in range(MAX_POSITION + 1)] for weight in "AB"}
 
 
-@lru_cache(maxsize=200_000)
-def _stem_lexemes(word: str) -> tuple[str, ...]:
-    """The quoted clitic/suffix candidates of a spelled word, computed once per distinct word."""
-    return tuple(_quote(form) for form in sorted(candidates(word)))
-
-
-@lru_cache(maxsize=200_000)
-def _exact_lexeme(word: str) -> str:
-    return _quote(fold(word))
+@lru_cache(maxsize=LEXEME_CACHE_SIZE)
+def _lexemes(word: str) -> tuple[tuple[str, ...], str]:
+    """(quoted clitic/suffix candidates, quoted folded word) of a spelled word: one cache lookup per
+    distinct word of an article gives both vectors' lexemes."""
+    stems = tuple(_quote(form) for form in sorted(candidates(word)))
+    exact = _quote(fold(word))
+    # The folded word is one of its own candidates: keep one string object for both.
+    return stems, next((stem for stem in stems if stem == exact), exact)
 
 
 def _positions(groups: list[tuple[list[str], str]]) -> dict[str, list[str]]:
@@ -65,17 +68,6 @@ def _positions(groups: list[tuple[list[str], str]]) -> dict[str, list[str]]:
     return by_word
 
 
-def _merge(entries) -> dict[str, list[str]]:
-    """lexeme → marks from (lexemes, marks) pairs: words that share a lexeme share its entry."""
-    merged: dict[str, list[str]] = {}
-    for lexemes, marks in entries:
-        for lexeme in lexemes:
-            found = merged.get(lexeme)
-            # A new list when two words meet (الحكومة, حكومة), never the word's own list.
-            merged[lexeme] = marks if found is None else found + marks
-    return merged
-
-
 def _literal(merged: dict[str, list[str]]) -> str:
     return " ".join([f"{lexeme}:{','.join(marks[:MAX_POSITIONS_PER_LEXEME])}" for lexeme, marks in merged.items()])
 
@@ -83,10 +75,19 @@ def _literal(merged: dict[str, list[str]]) -> str:
 def vectors(doc: IndexDoc) -> tuple[str, str]:
     """(search_stemmed, search_exact) tsvector literals of an article: the exact one holds each
     folded word at its positions, the stemmed one every candidate of the spelled word at the word's
-    positions (PostgreSQL sorts lexemes and positions on input). Work is per distinct word."""
-    by_word = _positions([(doc.title, "A"), (doc.body, "B")])
-    stemmed = _merge((_stem_lexemes(word), marks) for word, marks in by_word.items())
-    exact = _merge(((_exact_lexeme(word),), marks) for word, marks in by_word.items())
+    positions (PostgreSQL sorts lexemes and positions on input). Work is per distinct word; words
+    that share a lexeme (الحكومة, حكومة) share its entry, their marks in first-occurrence order."""
+    stemmed: dict[str, list[str]] = {}
+    exact: dict[str, list[str]] = {}
+    stemmed_get, exact_get = stemmed.get, exact.get
+    for word, marks in _positions([(doc.title, "A"), (doc.body, "B")]).items():
+        stems, folded = _lexemes(word)
+        found = exact_get(folded)
+        # A new list when two words meet, never the word's own list (the other vector uses it too).
+        exact[folded] = marks if found is None else found + marks
+        for lexeme in stems:
+            found = stemmed_get(lexeme)
+            stemmed[lexeme] = marks if found is None else found + marks
     return _literal(stemmed), _literal(exact)
 
 
@@ -161,7 +162,7 @@ class PostgresBackend(SearchBackend):
                 )
 
     def insert_columns(self) -> list[tuple[str, str]]:
-        return [("search_stemmed", "%s::tsvector"), ("search_exact", "%s::tsvector")]
+        return [("search_stemmed", "tsvector"), ("search_exact", "tsvector")]
 
     def insert_values(self, doc: IndexDoc) -> tuple:
         return vectors(doc)

@@ -5,41 +5,78 @@ Jaccard reaches ``signature.THRESHOLD``; otherwise it starts a story of its own.
 ``StoryBand`` rows sharing a band hash (one indexed query per batch), never from a scan. Stories are
 not merged when an article resembles two of them: joining only the best match keeps chains of
 small edits from snowballing unrelated reports into one story.
+
+One implementation, two writers: :func:`stories_group` decides the stories of a batch (creating
+the new ones in one insert, settling the stored stories it joins) and :func:`bands_write` stores the
+batch's band hashes. :func:`story_assign` (stored articles: the admin, ``stories_rebuild``) then
+updates the articles' rows; the ingest's store (:mod:`articles.store`) puts the story columns into
+the article INSERT itself on PostgreSQL, where an UPDATE of a fresh row would rewrite its GIN entries.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 
+from articles.dbarrays import server_bound_cursor
+from articles.keys import key_words
 from articles.models import Article, Story, StoryBand
 from articles.stories import signature as sig
 
-# Band hashes per IN (...) query: under SQLite's bound-parameter limit with room to spare.
+# Band hashes per IN (...) query on SQLite: under its bound-parameter limit with room to spare.
 BAND_QUERY_CHUNK = 4000
 
 
 @dataclass
-class _Signed:
-    article: Article
-    values: np.ndarray
-    bands: list[int]
+class Grouped:
+    """An article being grouped: what the lead rule needs, its signature, and (after
+    :func:`stories_group`) its story and whether it leads it."""
+
+    id: int
+    published_on: dt.date | None
+    source_id: int
+    values: np.ndarray  # NUM_PERM uint32 MinHash values
+    bands: list[int] = field(default_factory=list)  # BANDS signed 64-bit band hashes
+    story_id: int | None = None
+    story_lead: bool = True
+
+    @classmethod
+    def of_words(
+        cls, *, id: int, published_on: dt.date | None, source_id: int, title_words: list[str], body_words: list[str]
+    ) -> Grouped:
+        """From ``signature.title_words(title)`` and ``key_words(body)`` (the ingest has the latter)."""
+        values = sig.signature_of_words(title_words, body_words)
+        return cls(id=id, published_on=published_on, source_id=source_id, values=values, bands=sig.band_hashes(values))
+
+    def signature(self) -> bytes:
+        return sig.signature_bytes(self.values)
 
 
-def _signed(article: Article) -> _Signed:
-    values = np.asarray(sig.signature_compute(article.title, article.body).hashvalues, dtype="<u4")
-    return _Signed(article=article, values=values, bands=sig.band_hashes(values))
+def _lead_order(published_on: dt.date | None, pk: int) -> tuple:
+    """A story's lead is its first member in this order: earliest publication date, undated last, then lowest id."""
+    return (published_on is None, published_on or dt.date.min, pk)
 
 
 def _candidates(bands: set[int]) -> dict[int, list[int]]:
-    """band hash -> article ids holding it, for the given bands."""
+    """band hash -> stored article ids holding it, for the given bands."""
     out: dict[int, list[int]] = defaultdict(list)
+    if not bands:
+        return out
     ordered = sorted(bands)
+    if connection.vendor == "postgresql":  # one array parameter instead of thousands of placeholders
+        with server_bound_cursor() as cursor:
+            cursor.execute(
+                f"SELECT band, article_id FROM {StoryBand._meta.db_table} WHERE band = ANY(%s::bigint[])",  # noqa: S608
+                [ordered],
+            )
+            for band, article_id in cursor.fetchall():
+                out[band].append(article_id)
+        return out
     for start in range(0, len(ordered), BAND_QUERY_CHUNK):
         chunk = ordered[start : start + BAND_QUERY_CHUNK]
         for band, article_id in StoryBand.objects.filter(band__in=chunk).values_list("band", "article_id"):
@@ -47,79 +84,182 @@ def _candidates(bands: set[int]) -> dict[int, list[int]]:
     return out
 
 
-def story_assign(*, articles: Sequence[Article]) -> dict[int, int]:
-    """Put each of ``articles`` (stored, not yet grouped) into a story; returns {article id: story id}.
-
-    Batched: signatures for the whole batch, one band query (per BAND_QUERY_CHUNK bands), one query
-    for the candidates' signatures, bulk writes. Articles earlier in ``articles`` are candidates for
-    later ones. Runs in one transaction: on failure no article of the batch is half-grouped.
-    """
-    signed = [_signed(a) for a in articles if a.pk is not None]
-    if not signed:
-        return {}
-    batch_ids = {s.article.pk for s in signed}
-    by_band = _candidates({band for s in signed for band in s.bands})
+def stories_group(*, items: Sequence[Grouped]) -> None:
+    """Decide the story of each of ``items`` (in order: earlier items are candidates for later ones)
+    and set ``story_id``/``story_lead`` on them. New stories are created in one insert with their
+    final lead, size and outlet count; stored stories that items join are settled (lead, counts,
+    the stored members' ``story_lead`` flags). The items' own rows and bands are the caller's to
+    write (:func:`story_assign`, or the store's INSERT, and :func:`bands_write`); the items' ids need
+    not be in the database yet (the story's lead foreign key is checked at commit). Call inside a
+    transaction."""
+    if not items:
+        return
+    batch_ids = {item.id for item in items}
+    by_band = _candidates({band for item in items for band in item.bands})
     stored_ids = {i for ids in by_band.values() for i in ids} - batch_ids
-    known: dict[int, tuple[int | None, np.ndarray]] = {
+    # article id -> (story: a stored story id, or ("new", founding article id), signature)
+    known: dict[int, tuple[int | tuple[str, int] | None, np.ndarray]] = {
         pk: (story_id, sig.signature_from_bytes(data))
         for pk, story_id, data in Article.objects.filter(pk__in=stored_ids, story_signature__isnull=False)
         .values_list("pk", "story_id", "story_signature")
         .iterator(chunk_size=2000)
     }
-    assigned: dict[int, int] = {}
-    with transaction.atomic():
-        for item in signed:
-            pk = item.article.pk
-            best_id, best_sim = None, -1.0
-            for candidate in {i for band in item.bands for i in by_band.get(band, ())}:
-                if candidate == pk or candidate not in known or known[candidate][0] is None:
-                    continue
-                similarity = sig.similarity_estimate(item.values, known[candidate][1])
-                if similarity > best_sim or (similarity == best_sim and candidate < best_id):
-                    best_id, best_sim = candidate, similarity
-            if best_id is not None and best_sim >= sig.THRESHOLD:
-                story_id = known[best_id][0]
-            else:
-                story_id = Story.objects.create(lead_id=pk).pk
-            assigned[pk] = story_id
-            known[pk] = (story_id, item.values)
-            for band in item.bands:  # later articles of this batch see this one
-                by_band[band].append(pk)
-        updates = []
-        for item in signed:
-            item.article.story_id = assigned[item.article.pk]
-            item.article.story_signature = sig.signature_bytes(item.values)
-            updates.append(item.article)
-        Article.objects.bulk_update(updates, ["story", "story_signature"], batch_size=500)
-        StoryBand.objects.filter(article_id__in=batch_ids).delete()  # a regrouped article gets fresh bands
-        StoryBand.objects.bulk_create(
-            [StoryBand(band=band, article_id=s.article.pk) for s in signed for band in s.bands], batch_size=2000
+    members: dict[int | tuple[str, int], list[Grouped]] = defaultdict(list)
+    for item in items:
+        best_id, best_sim = None, -1.0
+        for candidate in {i for band in item.bands for i in by_band.get(band, ())}:
+            if candidate == item.id or candidate not in known or known[candidate][0] is None:
+                continue
+            similarity = sig.similarity_estimate(item.values, known[candidate][1])
+            if similarity > best_sim or (similarity == best_sim and candidate < best_id):
+                best_id, best_sim = candidate, similarity
+        story = known[best_id][0] if best_id is not None and best_sim >= sig.THRESHOLD else ("new", item.id)
+        members[story].append(item)
+        known[item.id] = (story, item.values)
+        for band in item.bands:  # later items see this one
+            by_band[band].append(item.id)
+    new = [(story, group) for story, group in members.items() if isinstance(story, tuple)]
+    created = Story.objects.bulk_create([Story(**_summary(group)) for _, group in new])
+    for story, (_, group) in zip(created, new, strict=True):
+        for item in group:
+            item.story_id, item.story_lead = story.pk, item.id == story.lead_id
+    _stories_settle({story: group for story, group in members.items() if isinstance(story, int)})
+
+
+def _summary(group: Iterable[Grouped]) -> dict:
+    """Story fields (lead_id, size, source_count) of a story whose members are all in ``group``."""
+    group = list(group)
+    lead = min(group, key=lambda item: _lead_order(item.published_on, item.id))
+    return {"lead_id": lead.id, "size": len(group), "source_count": len({item.source_id for item in group})}
+
+
+def _stories_settle(batch: dict[int, list[Grouped]]) -> None:
+    """Recompute lead, size and outlet count of the stored stories in ``batch`` (story id -> the
+    items joining it, whose rows may not be written yet), set the stored members' ``story_lead``
+    flags and the items'; a story left without members is deleted."""
+    if not batch:
+        return
+    batch_ids = [item.id for group in batch.values() for item in group]
+    stored: dict[int, list[Grouped]] = defaultdict(list)
+    flagged: set[int] = set()
+    for pk, story_id, published_on, source_id, lead in (
+        Article.objects.filter(story_id__in=list(batch))
+        .exclude(pk__in=batch_ids)
+        .values_list("pk", "story_id", "published_on", "source_id", "story_lead")
+    ):
+        stored[story_id].append(Grouped(id=pk, published_on=published_on, source_id=source_id, values=np.empty(0)))
+        if lead:
+            flagged.add(pk)
+    stories, leads = [], set()
+    for story in Story.objects.filter(pk__in=list(batch)):
+        group = stored.get(story.pk, []) + batch[story.pk]
+        if not group:
+            continue
+        summary = _summary(group)
+        story.lead_id, story.size, story.source_count = summary["lead_id"], summary["size"], summary["source_count"]
+        stories.append(story)
+        leads.add(story.lead_id)
+        for item in batch[story.pk]:
+            item.story_id, item.story_lead = story.pk, item.id == story.lead_id
+    _stories_write(stories)
+    Story.objects.filter(pk__in=set(batch) - {story.pk for story in stories}).delete()
+    stored_ids = {item.id for group in stored.values() for item in group}
+    if unflag := flagged - leads:
+        Article.objects.filter(pk__in=unflag).update(story_lead=False)
+    if flag := (leads & stored_ids) - flagged:
+        Article.objects.filter(pk__in=flag).update(story_lead=True)
+
+
+def _stories_write(stories: Sequence[Story]) -> None:
+    """Write lead, size and outlet count of ``stories`` in one statement (Django's bulk_update
+    builds a CASE per column and row: over a second per batch of 500 joined stories)."""
+    if not stories:
+        return
+    table = Story._meta.db_table
+    rows = [(story.lead_id, story.size, story.source_count, story.pk) for story in stories]
+    if connection.vendor == "postgresql":
+        with server_bound_cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS s SET lead_id = v.lead_id, size = v.size, source_count = v.source_count "  # noqa: S608
+                "FROM unnest(%s::bigint[], %s::integer[], %s::integer[], %s::bigint[]) "
+                "AS v(lead_id, size, source_count, id) "
+                "WHERE s.id = v.id",
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+    else:
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET lead_id = %s, size = %s, source_count = %s WHERE id = %s",  # noqa: S608
+                rows,
+            )
+
+
+def bands_write(*, items: Sequence[Grouped]) -> None:
+    """Store the band hashes of ``items`` (BANDS rows each) in one statement."""
+    rows = [(band, item.id) for item in items for band in item.bands]
+    if not rows:
+        return
+    table = StoryBand._meta.db_table
+    if connection.vendor == "postgresql":  # two array parameters, not 2 x 16,000 placeholders
+        bands, ids = zip(*rows, strict=True)
+        with server_bound_cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (band, article_id) SELECT * FROM unnest(%s::bigint[], %s::bigint[])",  # noqa: S608
+                [list(bands), list(ids)],
+            )
+    else:
+        with connection.cursor() as cursor:
+            cursor.executemany(f"INSERT INTO {table} (band, article_id) VALUES (%s, %s)", rows)  # noqa: S608
+
+
+def articles_story_update(*, items: Sequence[Grouped]) -> None:
+    """Write ``story_id``, ``story_lead`` and ``story_signature`` of stored articles (one executemany)."""
+    table = Article._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET story_id = %s, story_lead = %s, story_signature = %s WHERE id = %s",  # noqa: S608
+            [(item.story_id, item.story_lead, item.signature(), item.id) for item in items],
         )
-        stories_refresh(story_ids=set(assigned.values()))
-    return assigned
+
+
+def story_assign(*, articles: Sequence[Article]) -> dict[int, int]:
+    """Put each of ``articles`` (stored, not yet grouped) into a story; returns {article id: story id}.
+
+    Batched: signatures for the whole batch, one band query, one query for the candidates'
+    signatures, bulk writes. Articles earlier in ``articles`` are candidates for later ones. Runs in
+    one transaction: on failure no article of the batch is half-grouped.
+    """
+    articles = [a for a in articles if a.pk is not None]
+    if not articles:
+        return {}
+    # One query, whatever fields the caller loaded (stories_rebuild loads only the text).
+    meta = {
+        pk: (published_on, source_id)
+        for pk, published_on, source_id in Article.objects.filter(pk__in=[a.pk for a in articles]).values_list(
+            "pk", "published_on", "source_id"
+        )
+    }
+    items = [
+        Grouped.of_words(
+            id=a.pk,
+            published_on=meta[a.pk][0],
+            source_id=meta[a.pk][1],
+            title_words=sig.title_words(a.title),
+            body_words=key_words(a.body),
+        )
+        for a in articles
+    ]
+    with transaction.atomic():
+        stories_group(items=items)
+        articles_story_update(items=items)
+        StoryBand.objects.filter(article_id__in=[item.id for item in items]).delete()  # fresh bands on regrouping
+        bands_write(items=items)
+    for article, item in zip(articles, items, strict=True):
+        article.story_id, article.story_lead, article.story_signature = item.story_id, item.story_lead, item.signature()
+    return {item.id: item.story_id for item in items}
 
 
 def stories_refresh(*, story_ids: set[int]) -> None:
     """Recompute lead (earliest publication date, undated last, then lowest id), size and outlet count
     of the given stories and set the articles' ``story_lead`` flags. Stories left empty are deleted."""
-    if not story_ids:
-        return
-    members: dict[int, list[tuple]] = defaultdict(list)
-    for pk, story_id, source_id in (
-        Article.objects.filter(story_id__in=story_ids)
-        .order_by(F("published_on").asc(nulls_last=True), "pk")
-        .values_list("pk", "story_id", "source_id")
-    ):
-        members[story_id].append((pk, source_id))
-    stories = []
-    for story in Story.objects.filter(pk__in=story_ids):
-        rows = members.get(story.pk)
-        if not rows:
-            continue
-        story.lead_id, story.size, story.source_count = rows[0][0], len(rows), len({s for _, s in rows})
-        stories.append(story)
-    Story.objects.bulk_update(stories, ["lead", "size", "source_count"], batch_size=500)
-    Story.objects.filter(pk__in=story_ids - set(members)).delete()
-    leads = [story.lead_id for story in stories]
-    Article.objects.filter(story_id__in=story_ids, story_lead=True).exclude(pk__in=leads).update(story_lead=False)
-    Article.objects.filter(pk__in=leads, story_lead=False).update(story_lead=True)
+    _stories_settle({story_id: [] for story_id in story_ids})

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+from hashlib import sha1
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash
 
-from articles.text import normalize, search_key
+from articles.keys import key_words
+from articles.text import normalize
 
 # Chosen by measurement (docs/stories.md).
 SHINGLE_SIZE = 3
@@ -53,20 +55,65 @@ def title_undecorated(title: str) -> str:
     return _TRAILING_RE.sub("", text).strip()
 
 
+def title_words(title: str) -> list[str]:
+    """The words of ``title`` that count for grouping: ``search_key(title_undecorated(title)).split()``."""
+    return key_words(title_undecorated(title))
+
+
+def shingles_of_words(words: list[str], *, size: int = SHINGLE_SIZE) -> set[bytes]:
+    """The set of ``size``-word shingles of ``words`` (UTF-8). Fewer than ``size`` words give one
+    shingle of all of them, none give the empty set."""
+    if len(words) <= size:
+        return {" ".join(words).encode()} if words else set()
+    return {" ".join(shingle).encode() for shingle in zip(*(words[i:] for i in range(size)), strict=False)}
+
+
 def shingles(title: str, body: str, *, size: int = SHINGLE_SIZE) -> set[bytes]:
     """The set of ``size``-word shingles of the undecorated title and the body's search key.
     A text shorter than ``size`` words gives one shingle of all its words."""
-    tokens = f"{search_key(title_undecorated(title))} {search_key(body)}".split()
-    if len(tokens) <= size:
-        return {" ".join(tokens).encode()} if tokens else set()
-    return {" ".join(tokens[i : i + size]).encode() for i in range(len(tokens) - size + 1)}
+    return shingles_of_words(title_words(title) + key_words(body), size=size)
+
+
+# The permutations of MinHash(num_perm=NUM_PERM, seed=SEED), drawn once: drawing them is most of the
+# cost of a fresh MinHash, and they are the same for every article by construction.
+_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32")  # the scheme signature_of_words computes
+_A, _B = (np.asarray(values, dtype=np.uint32) for values in _TEMPLATE.permutations)
+_EMPTY = np.full(NUM_PERM, 0xFFFFFFFF, dtype="<u4")
+
+
+def _fmix32(values: np.ndarray) -> np.ndarray:
+    """The MurmurHash3 32-bit finalizer (uint32 arithmetic wraps), as datasketch's affine32 scheme
+    applies it to each input hash before its permutations."""
+    values = values ^ (values >> np.uint32(16))
+    values = values * np.uint32(0x85EBCA6B)
+    values = values ^ (values >> np.uint32(13))
+    values = values * np.uint32(0xC2B2AE35)
+    return values ^ (values >> np.uint32(16))
+
+
+def signature_of_words(title_words: list[str], body_words: list[str]) -> np.ndarray:
+    """The MinHash values (NUM_PERM, little-endian uint32) of the shingles of ``title_words +
+    body_words``, where ``title_words`` is :func:`title_words` of the title and ``body_words`` the
+    body's ``key_words`` (the ingest has them already).
+
+    The same values as ``MinHash(num_perm=NUM_PERM, seed=SEED).update_batch(shingles)`` (datasketch's
+    affine32 scheme: sha1 of each shingle, first 4 bytes little-endian, fmix32, then ``a * h + b``
+    in uint32 per permutation, minimum over the shingles), computed for all shingles in one numpy
+    step; tests/test_stories.py checks the equality on real news.
+    """
+    shingles = shingles_of_words(title_words + body_words)
+    if not shingles:
+        return _EMPTY.copy()
+    # sha1 because datasketch hashes with it (not for security): the signatures must stay comparable.
+    hashes = np.frombuffer(b"".join([sha1(shingle).digest()[:4] for shingle in shingles]), dtype="<u4")  # noqa: S324
+    mixed = _fmix32(hashes.astype(np.uint32)).reshape(-1, 1)
+    return (mixed * _A + _B).min(axis=0).astype("<u4")
 
 
 def signature_compute(title: str, body: str) -> LeanMinHash:
     """The MinHash signature (NUM_PERM values) of an article's shingles."""
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED)
-    minhash.update_batch(list(shingles(title, body)))
-    return LeanMinHash(minhash)
+    values = signature_of_words(title_words(title), key_words(body))
+    return LeanMinHash(seed=SEED, hashvalues=values, scheme=_TEMPLATE.scheme)
 
 
 def signature_bytes(signature: LeanMinHash | np.ndarray) -> bytes:
