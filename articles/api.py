@@ -86,7 +86,8 @@ def articles(request: HttpRequest) -> JsonResponse:
             }
             if expansion
             else None,
-            "count": result.page.count,
+            # Above the cap, an estimate from a sample of the matches (articles.sampling), 3 significant digits.
+            "count": result.page.estimate if result.page.count_is_estimate else result.page.count,
             "count_is_estimate": result.page.count_is_estimate,
             # What count and facet counts count: "stories" (default, each story once) or "articles" (group=none).
             "counts": "stories" if result.grouped else "articles",

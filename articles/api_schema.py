@@ -97,7 +97,11 @@ ARTICLES = {
                     "required": ["count", "count_is_estimate", "results", "facets", "next"],
                     "properties": {
                         "count": {"type": "integer", "minimum": 0},
-                        "count_is_estimate": {"type": "boolean", "description": "count capped (SEARCH_COUNT_CAP)"},
+                        "count_is_estimate": {
+                            "type": "boolean",
+                            "description": "above SEARCH_COUNT_CAP: count and facet counts are estimated from a "
+                            "systematic sample of the matches (3 significant digits)",
+                        },
                         "results": {
                             "type": "array",
                             "items": {

@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from articles.models import Article, Entity, Mention, Source, Topic
+from articles.sampling import sample_filter
 from articles.search import query_parse, search_filter
 from articles.search.query import ParsedQuery
 
@@ -87,9 +88,11 @@ class ArticleFilter(django_filters.FilterSet):
         self.parsed: ParsedQuery = query_parse(self.data.get("q") if self.data else None)
         # Grouped by default: a story is shown once, by its first copy (an indexed flag, so no GROUP BY).
         self.grouped = (self.data.get("group") if self.data else None) != GROUP_NONE
+        # The id sample the text search may narrow to while ``sampled`` builds a queryset.
+        self._sample = 1
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return search_filter(queryset, self.parsed) if not self.parsed.is_empty else queryset
+        return search_filter(queryset, self.parsed, sample=self._sample) if not self.parsed.is_empty else queryset
 
     def filter_entity(self, queryset: QuerySet, name: str, value) -> QuerySet:
         for entity in value:
@@ -136,21 +139,38 @@ class ArticleFilter(django_filters.FilterSet):
 
     def queryset_excluding(self, *names: str) -> QuerySet:
         """The filtered queryset without the named filters (for facets that exclude their own)."""
+        return self._stories_once(self._matching(*names))
+
+    def sampled(self, step: int, *excluding: str) -> QuerySet:
+        """:meth:`queryset_excluding` restricted to the id sample of ``step`` (:mod:`articles.sampling`;
+        1: not restricted). The text search narrows to the sample inside its index scan; whether a
+        story's first copy matches is still judged on all matches."""
+        if step == 1:
+            return self.queryset_excluding(*excluding)
+        self._sample = step
+        try:
+            matches = sample_filter(self._matching(*excluding), step)
+        finally:
+            self._sample = 1
+        return self._stories_once(matches, leads_of=self._matching(*excluding))
+
+    def _matching(self, *names: str) -> QuerySet:
         self.errors  # noqa: B018 - validates
         queryset = self.queryset.all()
         for name, value in self.form.cleaned_data.items():
             if name not in names:
                 queryset = self.filters[name].filter(queryset, value)
-        return self._stories_once(queryset)
+        return queryset
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         return self._stories_once(super().filter_queryset(queryset))
 
-    def _stories_once(self, matches: QuerySet) -> QuerySet:
+    def _stories_once(self, matches: QuerySet, *, leads_of: QuerySet | None = None) -> QuerySet:
         """Grouped: each matching story once, by its first copy; a story whose first copy does not match
         (a word only a later copy has, a filter only a later copy meets) is shown by the copies that do,
-        so grouping never hides a match."""
+        so grouping never hides a match. ``leads_of``: the matches among which first copies are looked
+        for, when ``matches`` is only a sample of them."""
         if not self.grouped:
             return matches
-        leads = matches.filter(story_lead=True).values("story_id")
+        leads = (matches if leads_of is None else leads_of).filter(story_lead=True).values("story_id")
         return matches.filter(Q(story_lead=True) | ~Q(story_id__in=leads))

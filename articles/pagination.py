@@ -16,6 +16,9 @@ class CappedPage:
     per_page: int
     count: int
     count_is_estimate: bool
+    # With count_is_estimate: the estimated total (articles.sampling), for display; ``count`` stays
+    # the cap, the last result a reader can page to.
+    estimate: int | None = None
 
     @property
     def has_next(self) -> bool:

@@ -1,8 +1,9 @@
 """Read-side queries used by the views, the API, the feeds and the exports.
 
 Every function here issues a fixed number of queries whatever the page size, and none of them
-counts or aggregates more than ``settings.SEARCH_COUNT_CAP`` matching rows (facets of a larger set are
-computed over a sample of that many rows and flagged as estimates).
+counts or aggregates more than a few times ``settings.SEARCH_COUNT_CAP`` matching rows: above the cap,
+counts, facets and the histogram are estimated from a systematic sample of the matches
+(:mod:`articles.sampling`) and flagged as estimates.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from articles.entity_selectors import (  # noqa: F401 - entity reads live there;
 )
 from articles.filters import DATE_PARAMS, SORT_NEWEST, SORT_OLDEST, SORT_RELEVANCE, UNCLASSIFIED, ArticleFilter
 from articles.models import Article, Entity, Mention, Source, Topic
-from articles.pagination import CappedPage, capped_count
+from articles.pagination import CappedPage
+from articles.sampling import count_estimate
 from articles.search import search_planned, search_ranked_ids
 from articles.search.highlight import highlight, snippet
 from articles.search.query import ParsedQuery
@@ -54,12 +56,16 @@ def _base() -> QuerySet:
     return Article.objects.select_related("source", "topic", "story")
 
 
+# Facets and histograms aggregate at most this many times the count cap of (sampled) rows: a bound on
+# the work when a facet's own set (without its filter) is much larger than the result set.
+AGGREGATE_BOUND = 4
+
+
 def _sample_sql(queryset: QuerySet, cap: int, **columns) -> tuple[str, list]:
     """SQL for at most ``cap`` rows of ``queryset`` with the named columns, to aggregate from outside.
 
-    Counting over a sample keeps facets of a million matches bounded. The sample is a FROM subquery
-    rather than ``id IN (... LIMIT n)``: PostgreSQL planned that semi-join as a nested loop over the
-    whole table (20 s at 50k rows).
+    The sample is a FROM subquery rather than ``id IN (... LIMIT n)``: PostgreSQL planned that
+    semi-join as a nested loop over the whole table (20 s at 50k rows).
     """
     sample = queryset.order_by().annotate(**columns).values(*columns)[:cap]
     sql, params = sample.query.sql_with_params()
@@ -114,6 +120,8 @@ class SearchResult:
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     histogram: Histogram | None = None
     facets_are_estimates: bool = False
+    # Facet and histogram counts are those of one match in ``sample_step`` (times the step); 1: all.
+    sample_step: int = 1
     # True: results, counts and facets count stories (each once, as its first copy); False: articles.
     grouped: bool = True
     expansion: Expansion | None = None
@@ -151,7 +159,9 @@ def article_search(
     queryset = filterset.qs
     sort = filterset.sort_order
     with search_planned(filterset.parsed) as planner:
-        count, estimate = capped_count(queryset, cap)
+        total = count_estimate(filterset.sampled, cap=cap)
+        estimate = total.is_estimate
+        count = cap if estimate else total.value
         if planner and not estimate:
             planner.selective()
         last = max(1, -(-count // per_page))
@@ -159,30 +169,45 @@ def article_search(
         items = _page_items(queryset, filterset.parsed, sort, offset=(number - 1) * per_page, limit=per_page)
         result = SearchResult(
             filterset=filterset,
-            page=CappedPage(items=items, number=number, per_page=per_page, count=count, count_is_estimate=estimate),
+            page=CappedPage(
+                items=items,
+                number=number,
+                per_page=per_page,
+                count=count,
+                count_is_estimate=estimate,
+                estimate=_significant(total.value) if estimate else None,
+            ),
             sort=sort,
             grouped=filterset.grouped,
             expansion=expansion,
         )
         if facets:
-            result.facets, result.pending = facet_counts(filterset=filterset, cap=cap)
-            result.histogram = date_histogram(filterset.queryset_excluding(*DATE_PARAMS), cap=cap)
-            result.facets_are_estimates = estimate
+            step = total.step
+            result.facets, result.pending = facet_counts(filterset=filterset, cap=cap, step=step)
+            result.histogram = date_histogram(filterset.sampled(step, *DATE_PARAMS), cap=cap, step=step)
+            result.facets_are_estimates, result.sample_step = estimate, step
     articles_decorate(items, filterset.parsed)
     stories_attach(items)
     articles_mark_spelling(items, expansion)
     return result
 
 
-def facet_counts(*, filterset: ArticleFilter, cap: int) -> tuple[dict[str, list[FacetValue]], int]:
+def _significant(n: int, digits: int = 3) -> int:
+    """``n`` rounded to ``digits`` significant digits: an estimate shown no more precise than it is."""
+    return int(round(n, digits - len(str(n)))) if n >= 10**digits else n
+
+
+def facet_counts(*, filterset: ArticleFilter, cap: int, step: int = 1) -> tuple[dict[str, list[FacetValue]], int]:
     """Topic, source and entity counts over the filtered set, topic and source each without its own
     filter (OR multi-select); entities over the whole filtered set (selected entities AND together).
     Topic and entity counts cover enriched articles only; the int is how many of the set (without
-    its topic filter) are still pending enrichment."""
+    its topic filter) are still pending enrichment. With ``step`` > 1 every count is that of the
+    sampled matches (one in ``step``, :mod:`articles.sampling`) times ``step``: an estimate."""
     english = (get_language() or "ar").startswith("en")
     unclassified = gettext("Unclassified")
+    bound = AGGREGATE_BOUND * cap
     sql, params = _sample_sql(
-        filterset.queryset_excluding("topic"), cap, f_topic=F("topic_id"), f_enrich=F("enrichment")
+        filterset.sampled(step, "topic"), bound, f_topic=F("topic_id"), f_enrich=F("enrichment")
     )
     # LEFT JOIN: the articles without a topic are a value of their own ("unclassified"), so the
     # facet's counts add up to the result count. Articles still pending enrichment have no topic
@@ -193,9 +218,9 @@ def facet_counts(*, filterset: ArticleFilter, cap: int) -> tuple[dict[str, list[
         "GROUP BY t.slug, t.name_ar, t.name_en ORDER BY 4 DESC, 1",
         [Article.Enrichment.PENDING, Article.Enrichment.PENDING, *params],
     )
-    pending = sum(row[4] for row in rows)
+    pending = sum(row[4] for row in rows) * step
     topics = [
-        FacetValue(slug=slug or UNCLASSIFIED, name=(name_en if english else name_ar) or unclassified, count=n)
+        FacetValue(slug=slug or UNCLASSIFIED, name=(name_en if english else name_ar) or unclassified, count=n * step)
         for slug, name_ar, name_en, n, _ in rows
         if n
     ]
@@ -203,9 +228,9 @@ def facet_counts(*, filterset: ArticleFilter, cap: int) -> tuple[dict[str, list[
         (UNCLASSIFIED, unclassified) if t == UNCLASSIFIED else (t.slug, t.name) for t in filterset.selected("topic")
     ]
     chosen_sources = filterset.selected("source")
-    sql, params = _sample_sql(filterset.queryset_excluding("source"), cap, f_source=F("source_id"))
+    sql, params = _sample_sql(filterset.sampled(step, "source"), bound, f_source=F("source_id"))
     sources = [
-        FacetValue(slug=slug, name=name, count=n)
+        FacetValue(slug=slug, name=name, count=n * step)
         for slug, name, n in _rows(
             f"SELECT src.slug, src.name, COUNT(*) FROM ({sql}) s JOIN {SOURCE} src ON src.id = s.f_source "  # noqa: S608
             "GROUP BY src.slug, src.name ORDER BY 3 DESC, 2 LIMIT %s",
@@ -214,10 +239,10 @@ def facet_counts(*, filterset: ArticleFilter, cap: int) -> tuple[dict[str, list[
     ]
     chosen_entities = filterset.selected("entity")
     kinds = list(filterset.form.cleaned_data.get("kind") or [])
-    sql, params = _sample_sql(filterset.qs, cap, f_id=F("pk"))
+    sql, params = _sample_sql(filterset.sampled(step), bound, f_id=F("pk"))
     kind_sql = f"AND e.kind IN ({', '.join(['%s'] * len(kinds))}) " if kinds else ""
     entities = [
-        FacetValue(slug=slug, name=name, count=n, kind=kind)
+        FacetValue(slug=slug, name=name, count=n * step, kind=kind)
         for slug, name, kind, n in _rows(
             f"SELECT e.slug, e.name, e.kind, COUNT(DISTINCT m.article_id) FROM ({sql}) s "  # noqa: S608
             f"JOIN {MENTION} m ON m.article_id = s.f_id JOIN {ENTITY} e ON e.id = m.entity_id "
@@ -248,14 +273,16 @@ def _with_selected(values: list[FacetValue], chosen: list[tuple[str, str]]) -> l
     return values + [FacetValue(slug=s, name=n, count=0, selected=True) for s, n in chosen if s not in present]
 
 
-def date_histogram(queryset: QuerySet, *, cap: int) -> Histogram:
-    """Counts by month (over at most ``cap`` rows), folded into years beyond HISTOGRAM_MAX_MONTHS."""
-    sql, params = _sample_sql(queryset.filter(published_on__isnull=False), cap, f_month=_month_key())
+def date_histogram(queryset: QuerySet, *, cap: int, step: int = 1) -> Histogram:
+    """Counts by month, folded into years beyond HISTOGRAM_MAX_MONTHS, over at most
+    ``AGGREGATE_BOUND × cap`` rows of ``queryset``; with ``step`` > 1 ``queryset`` is a sample of one
+    article in ``step`` (:mod:`articles.sampling`) and each count is multiplied by ``step``."""
+    sql, params = _sample_sql(queryset.filter(published_on__isnull=False), AGGREGATE_BOUND * cap, f_month=_month_key())
     rows = _rows(f"SELECT s.f_month, COUNT(*) FROM ({sql}) s GROUP BY s.f_month", params)  # noqa: S608
     months: dict[dt.date, int] = {}
     for month, n in rows:
         month = _month_date(month)
-        months[month] = months.get(month, 0) + n
+        months[month] = months.get(month, 0) + n * step
     if not months:
         return Histogram(unit="month")
     first, last = min(months), max(months)

@@ -89,7 +89,8 @@ def test_paging_and_estimated_count(client, data):
         body = client.get("/api/articles/", {"q": "فرنسا OR بوتين"}).json()
     finally:
         api.PER_PAGE = saved
-    assert body["count"] == 2 and body["count_is_estimate"] is True
+    # Above the cap the count is an estimate (articles.sampling), never below the cap it passed.
+    assert body["count"] > 2 and body["count_is_estimate"] is True
     assert "page=2" in body["next"] and "q=" in body["next"]
 
 

@@ -70,8 +70,11 @@ def article_unindex(article_id: int) -> None:
     backend_get().unindex([article_id])
 
 
-def search_filter(queryset: QuerySet, query: ParsedQuery) -> QuerySet:
-    return backend_get().filter(queryset, query)
+def search_filter(queryset: QuerySet, query: ParsedQuery, *, sample: int = 1) -> QuerySet:
+    """``queryset`` restricted to the matches of ``query``; with ``sample`` > 1 the backend may also
+    keep only the matches in that id sample (:mod:`articles.sampling`) inside its index scan (the
+    caller still applies :func:`articles.sampling.sample_filter`, which decides the rows)."""
+    return backend_get().filter(queryset, query, sample=sample)
 
 
 @contextmanager

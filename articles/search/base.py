@@ -74,8 +74,9 @@ class SearchBackend(ABC):
         callers that delete with raw SQL)."""
 
     @abstractmethod
-    def filter(self, queryset: QuerySet, query: ParsedQuery) -> QuerySet:
-        """Restrict to the articles that match (positive clauses) and not the excluded terms."""
+    def filter(self, queryset: QuerySet, query: ParsedQuery, *, sample: int = 1) -> QuerySet:
+        """Restrict to the articles that match (positive clauses) and not the excluded terms.
+        ``sample``: the caller keeps only that id sample; a backend may drop the others early."""
 
     @abstractmethod
     def ranked_ids(self, queryset: QuerySet, query: ParsedQuery, *, offset: int, limit: int) -> list[int]:

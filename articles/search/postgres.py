@@ -13,11 +13,12 @@ from contextlib import contextmanager
 from functools import lru_cache
 
 from django.db import connection, connections, router, transaction
-from django.db.models import BooleanField, Expression, F, Field, FloatField, QuerySet
+from django.db.models import BooleanField, F, FloatField, QuerySet
 
 from articles.search.arabic import candidates, fold, query_forms
 from articles.search.base import IndexDoc, SearchBackend
 from articles.search.query import ParsedQuery, Term
+from articles.sql import TableSQL
 
 MAX_POSITION = 16383  # PostgreSQL's limit for tsvector positions
 MAX_POSITIONS_PER_LEXEME = 256
@@ -108,38 +109,6 @@ def _terms_sql(terms: list[Term]) -> tuple[str, list[str]]:
     return "(" + " OR ".join(sqls) + ")", list(params)
 
 
-class TableSQL(Expression):
-    """Raw SQL about the queryset's own article row: ``{t}`` becomes the table's alias.
-
-    Unlike RawSQL, it follows the alias when Django relabels the query as a subquery (facets), and
-    unlike ``pk IN (SELECT ...)`` it lets the planner use the GIN index on the row itself.
-    """
-
-    def __init__(self, sql: str, params: list, output_field: Field, alias: str | None = None) -> None:
-        super().__init__(output_field=output_field)
-        self.sql, self.params, self.alias = sql, params, alias
-
-    @property
-    def conditional(self) -> bool:
-        return isinstance(self.output_field, BooleanField)
-
-    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
-        clone = self.copy()
-        clone.alias = query.get_initial_alias()
-        return clone
-
-    def relabeled_clone(self, change_map):
-        clone = self.copy()
-        clone.alias = change_map.get(self.alias, self.alias)
-        return clone
-
-    def get_group_by_cols(self):
-        return [self]
-
-    def as_sql(self, compiler, connection):
-        return self.sql.replace("{t}", compiler.quote_name(self.alias)), list(self.params)
-
-
 def _read_alias() -> str:
     from articles.models import Article
 
@@ -179,7 +148,8 @@ class PostgresBackend(SearchBackend):
                     [ids],
                 )
 
-    def filter(self, queryset: QuerySet, query: ParsedQuery) -> QuerySet:
+    def filter(self, queryset: QuerySet, query: ParsedQuery, *, sample: int = 1) -> QuerySet:
+        # ``sample`` needs nothing here: the planner ANDs the GIN bitmap with the sample's partial index.
         if query.clauses:
             sql, params = _condition(query.clauses)
             queryset = queryset.filter(TableSQL(sql, params, BooleanField()))

@@ -14,6 +14,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
+from articles.sampling import sample_sql
 from articles.search.arabic import candidates, fold
 from articles.search.base import IndexDoc, SearchBackend
 from articles.search.query import ParsedQuery, Term
@@ -58,8 +59,13 @@ def match_expression(clauses: list[list[Term]]) -> str:
     return " AND ".join(_terms_expr(clause) for clause in clauses)
 
 
-def _match(expression: str) -> RawSQL:
-    return RawSQL("SELECT rowid FROM article_fts WHERE article_fts MATCH %s", [expression])
+def _match(expression: str, sample: int = 1) -> RawSQL:
+    sql = "SELECT rowid FROM article_fts WHERE article_fts MATCH %s"
+    if sample > 1:
+        # The sample test on the FTS5 rowid: unsampled matches never cost an article-row lookup
+        # (counting a sample of 41,747 matches at 100k articles: 18 ms instead of 98).
+        sql += " AND " + sample_sql("rowid", sample).replace("%", "%%")
+    return RawSQL(sql, [expression])  # noqa: S611 - constants; the expression is a parameter
 
 
 class SqliteBackend(SearchBackend):
@@ -98,9 +104,9 @@ class SqliteBackend(SearchBackend):
         with connection.cursor() as cursor:
             cursor.executemany("DELETE FROM article_fts WHERE rowid = %s", [(i,) for i in ids])
 
-    def filter(self, queryset: QuerySet, query: ParsedQuery) -> QuerySet:
+    def filter(self, queryset: QuerySet, query: ParsedQuery, *, sample: int = 1) -> QuerySet:
         if query.clauses:
-            queryset = queryset.filter(pk__in=_match(match_expression(query.clauses)))
+            queryset = queryset.filter(pk__in=_match(match_expression(query.clauses), sample))
         if query.excluded:
             queryset = queryset.exclude(pk__in=_match(_terms_expr(query.excluded)))
         return queryset

@@ -1,0 +1,122 @@
+"""Counts above the cap: the id sample, its SQL twin, the estimate and what the search page says."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import uuid
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+
+from articles.models import Article
+from articles.sampling import SAMPLE_STEPS, Count, count_estimate, in_sample, sample_filter, sample_sql
+from articles.selectors import article_search
+from tests.search_data import source_make, topic_get
+
+pytestmark = pytest.mark.django_db
+
+
+def _bulk(n: int, *, every: int = 1, title: str = "خبر") -> list[int]:
+    """``n`` articles (not indexed: counts without a term need no index), every ``every``-th in topic
+    economy and the rest in politics; returns their ids."""
+    source = source_make()
+    economy, politics = topic_get("economy"), topic_get("politics")
+    rows = [
+        Article(
+            title=f"{title} {i}",
+            body="نص",
+            source=source,
+            published_on=dt.date(2020, 1, 1) + dt.timedelta(days=i % 1000),
+            topic=economy if i % every == 0 else politics,
+            fingerprint=uuid.uuid4().hex,
+        )
+        for i in range(n)
+    ]
+    return [a.pk for a in Article.objects.bulk_create(rows, batch_size=500)]
+
+
+def test_migration_indexes_the_sample_the_queries_ask_for():
+    migration = importlib.import_module("articles.migrations.0011_sample_indexes")
+    for step in SAMPLE_STEPS:
+        assert migration.sample_sql("id", step) == sample_sql("id", step)
+
+
+def test_samples_nest_and_spread_over_alternating_ids():
+    ids = range(1, 200_001)
+    for step in SAMPLE_STEPS:
+        assert abs(sum(in_sample(i, step) for i in ids) - len(ids) / step) <= 2
+        # Every other id (a feed alternating two outlets): still one in step, not all or none.
+        assert abs(sum(in_sample(i, step) for i in ids[::2]) - len(ids) / 2 / step) <= 2
+    finer, coarser = SAMPLE_STEPS[0], SAMPLE_STEPS[1]
+    assert all(in_sample(i, finer) for i in ids if in_sample(i, coarser))
+
+
+def test_the_database_draws_the_same_sample_as_python():
+    ids = _bulk(600)
+    for step in SAMPLE_STEPS:
+        drawn = set(sample_filter(Article.objects.filter(pk__in=ids), step).values_list("pk", flat=True))
+        assert drawn == {i for i in ids if in_sample(i, step)}
+    with pytest.raises(ValueError):
+        sample_filter(Article.objects.all(), 7)
+
+
+def test_count_is_exact_up_to_the_cap_then_estimated_from_the_sample():
+    ids = _bulk(1600)
+    def sampled(step):
+        return sample_filter(Article.objects.all(), step)
+
+    assert count_estimate(sampled, cap=2000) == Count(1600)
+    estimate = count_estimate(sampled, cap=100)
+    assert estimate.is_estimate and estimate.step in SAMPLE_STEPS
+    sampled = sum(in_sample(i, estimate.step) for i in ids)
+    assert estimate.value == max(sampled * estimate.step, 101)
+    assert abs(estimate.value - 1600) / 1600 < 0.2
+
+
+@override_settings(SEARCH_COUNT_CAP=100)
+def test_search_page_facets_and_histogram_are_sample_estimates_above_the_cap():
+    ids = _bulk(1600, every=4)  # a quarter in economy
+    result = article_search(data={})
+    step = result.sample_step
+    assert result.page.count_is_estimate and result.facets_are_estimates and step in SAMPLE_STEPS
+    assert result.page.count == 100  # pages stop at the cap
+    sampled = [i for i in ids if in_sample(i, step)]
+    economy = next(v.count for v in result.facets["topic"] if v.slug == "economy")
+    order = {pk: n for n, pk in enumerate(ids)}
+    assert economy == step * sum(1 for i in sampled if order[i] % 4 == 0)
+    assert sum(bar.count for bar in result.histogram.bars) == step * len(sampled)
+
+
+@override_settings(SEARCH_COUNT_CAP=50)
+def test_text_search_samples_inside_the_index_and_judges_leads_on_all_matches():
+    """The sampled search (FTS5 narrows to the sample itself on SQLite) finds exactly the sampled
+    matches; a later copy whose first copy matches outside the sample is still not shown."""
+    from articles.filters import ArticleFilter
+    from tests.search_data import article_make
+
+    articles = [article_make(f"بوتين في موسكو {i}") for i in range(150)]
+    filterset = ArticleFilter({"q": "بوتين"}, queryset=Article.objects.all())
+    for step in SAMPLE_STEPS:
+        assert set(filterset.sampled(step).values_list("pk", flat=True)) == {
+            a.pk for a in articles if in_sample(a.pk, step)
+        }
+    result = article_search(data={"q": "بوتين"})
+    assert result.page.count_is_estimate and abs(result.page.estimate - 150) / 150 < 0.5
+
+
+@override_settings(SEARCH_COUNT_CAP=100)
+def test_search_page_labels_the_estimate(client):
+    _bulk(400, title="بوتين")
+    html = client.get("/search/", {"q": "", "group": "none"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "results (estimated)" in html and "one match in" in html
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="partial sample indexes are PostgreSQL's")
+def test_postgres_has_a_partial_index_per_step():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'articles_article'")
+        defs = dict(cursor.fetchall())
+    for step in SAMPLE_STEPS:
+        assert f"article_sample{step}_idx" in defs and str(2**32 // step) in defs[f"article_sample{step}_idx"]
