@@ -24,9 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, QuerySet
-
-from articles.sql import TableSQL
+from django.db.models import F, Lookup, QuerySet
 
 # Sample steps, finest first; each is a multiple of the previous, so a coarser sample is a subset.
 SAMPLE_STEPS = (8, 64, 512)
@@ -67,8 +65,19 @@ def sample_filter(queryset: QuerySet, step: int) -> QuerySet:
         return queryset
     if step not in SAMPLE_STEPS:
         raise ValueError(f"no sample index for step {step}")
-    # "%%": a literal "%" in SQL that the DB-API driver receives with parameters.
-    return queryset.filter(TableSQL(sample_sql("{t}.id", step).replace("%", "%%"), [], BooleanField()))
+    return queryset.filter(_InSample(F("pk"), step))
+
+
+class _InSample(Lookup):
+    """``id`` in the sample of ``rhs`` (a step), as a lookup: SQLite then gets no ``= 1`` after it."""
+
+    lookup_name = "in_sample"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        # "%%": a literal "%" for the DB-API driver, which receives the query with parameters.
+        return sample_sql(lhs, self.rhs).replace("%", "%%"), list(params)
 
 
 def _count_upto(queryset: QuerySet, limit: int) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -166,7 +167,8 @@ def article_search(
             planner.selective()
         last = max(1, -(-count // per_page))
         number = min(max(page, 1), last)
-        items = _page_items(queryset, filterset.parsed, sort, offset=(number - 1) * per_page, limit=per_page)
+        with planner.dense() if planner and estimate else nullcontext():
+            items = _page_items(queryset, filterset.parsed, sort, offset=(number - 1) * per_page, limit=per_page)
         result = SearchResult(
             filterset=filterset,
             page=CappedPage(

@@ -89,3 +89,9 @@ class SearchBackend(ABC):
 
     def selective(self) -> None:  # noqa: B027 - optional hook, a no-op unless a backend needs it
         """Called inside :meth:`planned` once the match count is known to be small."""
+
+    @contextmanager
+    def dense(self) -> Iterator[SearchBackend]:
+        """Around the queries that list a match set known to be large (above the count cap) in date
+        order: the backend may plan them as a walk of the date index. No-op by default."""
+        yield self
