@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from articles.sampling import SampleHash
+
 
 class Source(models.Model):
     """A news outlet. ``key`` is the normalised name, so "لبنان 24" and "لبنان ٢٤" are one source."""
@@ -212,6 +214,8 @@ class Article(models.Model):
             models.Index(fields=["-created_at"], name="article_created_idx"),
             # Grouped listings: newest story leads first.
             models.Index(fields=["story_lead", "-published_on", "-id"], name="article_lead_published_idx"),
+            # Counts above the cap: the id sample of any step is a range of this (articles.sampling).
+            models.Index(SampleHash("id"), name="article_sample_idx"),
             # Enrichment workers and the "N pending" notes find the few pending articles by this.
             models.Index(
                 fields=["ingest_run", "id"],
