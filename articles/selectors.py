@@ -15,12 +15,10 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, connections, router
+from django.db import connection
 from django.db.models import CharField, Count, F, Max, QuerySet
 from django.db.models.functions import Cast, Substr, TruncMonth
-from django.utils.translation import get_language, gettext
 
-from articles.enrich.spans import LOW_CONFIDENCE
 from articles.entity_selectors import (  # noqa: F401 - entity reads live there; re-exported for callers
     EntityHit,
     Expansion,
@@ -30,19 +28,27 @@ from articles.entity_selectors import (  # noqa: F401 - entity reads live there;
     entity_search,
     query_entity_expansion,
 )
-from articles.filters import DATE_PARAMS, SORT_NEWEST, SORT_OLDEST, SORT_RELEVANCE, UNCLASSIFIED, ArticleFilter
+from articles.facets import (  # noqa: F401 - FacetValue, Bar, Histogram re-exported for callers
+    AGGREGATE_BOUND,
+    FACET_FIELDS,
+    Bar,
+    FacetValue,
+    Histogram,
+    entities_counted,
+    histogram_from_months,
+    search_facets,
+)
+from articles.filters import SORT_NEWEST, SORT_OLDEST, SORT_RELEVANCE, ArticleFilter
 from articles.models import Article, Entity, Mention, Source, Topic
 from articles.pagination import CappedPage
 from articles.sampling import count_estimate
 from articles.search import search_planned, search_ranked_ids
 from articles.search.highlight import highlight, snippet
 from articles.search.query import ParsedQuery
+from articles.sql import rows_read
 from articles.stories.selectors import stories_attach
 from articles.text import search_key
 
-FACET_SIZE = 15
-# Months are shown up to this span, years beyond it.
-HISTOGRAM_MAX_MONTHS = 36
 # Entity pages: co-occurrence is counted over this many of the entity's newest articles.
 COOCCURRENCE_SAMPLE = 2000
 
@@ -57,11 +63,6 @@ def _base() -> QuerySet:
     return Article.objects.select_related("source", "topic", "story")
 
 
-# Facets and histograms aggregate at most this many times the count cap of (sampled) rows: a bound on
-# the work when a facet's own set (without its filter) is much larger than the result set.
-AGGREGATE_BOUND = 4
-
-
 def _sample_sql(queryset: QuerySet, cap: int, **columns) -> tuple[str, list]:
     """SQL for at most ``cap`` rows of ``queryset`` with the named columns, to aggregate from outside.
 
@@ -73,44 +74,6 @@ def _sample_sql(queryset: QuerySet, cap: int, **columns) -> tuple[str, list]:
     return sql, list(params)
 
 
-def _rows(sql: str, params: list) -> list[tuple]:
-    # Raw reads follow the database router (a replica on read-only pages).
-    with connections[router.db_for_read(Article)].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-TOPIC, SOURCE, MENTION, ENTITY = (m._meta.db_table for m in (Topic, Source, Mention, Entity))
-# Entities shown in facets and related lists: as Entity.visible_q (junk seen once, unsure, is hidden).
-VISIBLE_SQL = "(e.article_count >= 2 OR (e.article_count >= 1 AND e.confidence >= %s))"
-
-
-@dataclass
-class FacetValue:
-    slug: str
-    name: str
-    count: int
-    selected: bool = False
-    kind: str = ""
-
-
-@dataclass
-class Bar:
-    period: str  # "2024" or "2024-05"
-    count: int
-    date_from: dt.date
-    date_to: dt.date
-    percent: int = 0
-
-
-@dataclass
-class Histogram:
-    unit: str  # "year" or "month"
-    bars: list[Bar] = field(default_factory=list)
-
-    @property
-    def max_count(self) -> int:
-        return max((bar.count for bar in self.bars), default=0)
 
 
 @dataclass
@@ -160,7 +123,7 @@ def article_search(
     queryset = filterset.qs
     sort = filterset.sort_order
     with search_planned(filterset.parsed) as planner:
-        total = count_estimate(filterset.sampled, cap=cap)
+        total = count_estimate(filterset.sampled, cap=cap, fields=FACET_FIELDS)
         estimate = total.is_estimate
         count = cap if estimate else total.value
         if planner and not estimate:
@@ -184,10 +147,9 @@ def article_search(
             expansion=expansion,
         )
         if facets:
-            step = total.step
-            result.facets, result.pending = facet_counts(filterset=filterset, cap=cap, step=step)
-            result.histogram = date_histogram(filterset.sampled(step, *DATE_PARAMS), cap=cap, step=step)
-            result.facets_are_estimates, result.sample_step = estimate, step
+            found = search_facets(filterset=filterset, rows=total.rows, step=total.step, cap=cap)
+            result.facets, result.histogram, result.pending = found.facets, found.histogram, found.pending
+            result.facets_are_estimates, result.sample_step = estimate, total.step
     articles_decorate(items, filterset.parsed)
     stories_attach(items)
     articles_mark_spelling(items, expansion)
@@ -199,118 +161,22 @@ def _significant(n: int, digits: int = 3) -> int:
     return int(round(n, digits - len(str(n)))) if n >= 10**digits else n
 
 
-def facet_counts(*, filterset: ArticleFilter, cap: int, step: int = 1) -> tuple[dict[str, list[FacetValue]], int]:
-    """Topic, source and entity counts over the filtered set, topic and source each without its own
-    filter (OR multi-select); entities over the whole filtered set (selected entities AND together).
-    Topic and entity counts cover enriched articles only; the int is how many of the set (without
-    its topic filter) are still pending enrichment. With ``step`` > 1 every count is that of the
-    sampled matches (one in ``step``, :mod:`articles.sampling`) times ``step``: an estimate."""
-    english = (get_language() or "ar").startswith("en")
-    unclassified = gettext("Unclassified")
-    bound = AGGREGATE_BOUND * cap
-    sql, params = _sample_sql(
-        filterset.sampled(step, "topic"), bound, f_topic=F("topic_id"), f_enrich=F("enrichment")
-    )
-    # LEFT JOIN: the articles without a topic are a value of their own ("unclassified"), so the
-    # facet's counts add up to the result count. Articles still pending enrichment have no topic
-    # yet: they are not "unclassified"; the same query counts them for the page's note.
-    rows = _rows(
-        f"SELECT t.slug, t.name_ar, t.name_en, COUNT(*) FILTER (WHERE s.f_enrich <> %s), "  # noqa: S608
-        f"COUNT(*) FILTER (WHERE s.f_enrich = %s) FROM ({sql}) s LEFT JOIN {TOPIC} t ON t.id = s.f_topic "
-        "GROUP BY t.slug, t.name_ar, t.name_en ORDER BY 4 DESC, 1",
-        [Article.Enrichment.PENDING, Article.Enrichment.PENDING, *params],
-    )
-    pending = sum(row[4] for row in rows) * step
-    topics = [
-        FacetValue(slug=slug or UNCLASSIFIED, name=(name_en if english else name_ar) or unclassified, count=n * step)
-        for slug, name_ar, name_en, n, _ in rows
-        if n
-    ]
-    chosen_topics = [
-        (UNCLASSIFIED, unclassified) if t == UNCLASSIFIED else (t.slug, t.name) for t in filterset.selected("topic")
-    ]
-    chosen_sources = filterset.selected("source")
-    sql, params = _sample_sql(filterset.sampled(step, "source"), bound, f_source=F("source_id"))
-    sources = [
-        FacetValue(slug=slug, name=name, count=n * step)
-        for slug, name, n in _rows(
-            f"SELECT src.slug, src.name, COUNT(*) FROM ({sql}) s JOIN {SOURCE} src ON src.id = s.f_source "  # noqa: S608
-            "GROUP BY src.slug, src.name ORDER BY 3 DESC, 2 LIMIT %s",
-            [*params, FACET_SIZE],
-        )
-    ]
-    chosen_entities = filterset.selected("entity")
-    kinds = list(filterset.form.cleaned_data.get("kind") or [])
-    sql, params = _sample_sql(filterset.sampled(step), bound, f_id=F("pk"))
-    kind_sql = f"AND e.kind IN ({', '.join(['%s'] * len(kinds))}) " if kinds else ""
-    entities = [
-        FacetValue(slug=slug, name=name, count=n * step, kind=kind)
-        for slug, name, kind, n in _rows(
-            f"SELECT e.slug, e.name, e.kind, COUNT(DISTINCT m.article_id) FROM ({sql}) s "  # noqa: S608
-            f"JOIN {MENTION} m ON m.article_id = s.f_id JOIN {ENTITY} e ON e.id = m.entity_id "
-            f"WHERE {VISIBLE_SQL} {kind_sql}GROUP BY e.slug, e.name, e.kind ORDER BY 4 DESC, 2 LIMIT %s",
-            [*params, LOW_CONFIDENCE, *kinds, FACET_SIZE],
-        )
-    ]
-    return {
-        "topic": _with_selected(topics, chosen_topics),
-        "source": _with_selected(sources, [(s.slug, s.name) for s in chosen_sources]),
-        "entity": _with_selected(entities, [(e.slug, e.name) for e in chosen_entities]),
-    }, pending
-
-
 def pending_count(*, queryset: QuerySet, cap: int) -> int:
     """How many of (at most ``cap`` of) ``queryset`` await enrichment: facets and entity pages
     count only enriched articles and say this number beside them (partial index article_pending_idx)."""
     sql, params = _sample_sql(queryset.filter(enrichment=Article.Enrichment.PENDING), cap, f_id=F("pk"))
-    return _rows(f"SELECT COUNT(*) FROM ({sql}) s", params)[0][0]  # noqa: S608
+    return rows_read(f"SELECT COUNT(*) FROM ({sql}) s", params)[0][0]  # noqa: S608
 
 
-def _with_selected(values: list[FacetValue], chosen: list[tuple[str, str]]) -> list[FacetValue]:
-    """Mark chosen values; keep a chosen value that has no count any more, so it can be removed."""
-    chosen_slugs = {slug for slug, _ in chosen}
-    for value in values:
-        value.selected = value.slug in chosen_slugs
-    present = {value.slug for value in values}
-    return values + [FacetValue(slug=s, name=n, count=0, selected=True) for s, n in chosen if s not in present]
-
-
-def date_histogram(queryset: QuerySet, *, cap: int, step: int = 1) -> Histogram:
-    """Counts by month, folded into years beyond HISTOGRAM_MAX_MONTHS, over at most
-    ``AGGREGATE_BOUND × cap`` rows of ``queryset``; with ``step`` > 1 ``queryset`` is a sample of one
-    article in ``step`` (:mod:`articles.sampling`) and each count is multiplied by ``step``."""
+def date_histogram(queryset: QuerySet, *, cap: int) -> Histogram:
+    """Counts by month of at most ``AGGREGATE_BOUND × cap`` rows of ``queryset``, folded into years
+    beyond HISTOGRAM_MAX_MONTHS (entity, source and topic timelines)."""
     sql, params = _sample_sql(queryset.filter(published_on__isnull=False), AGGREGATE_BOUND * cap, f_month=_month_key())
-    rows = _rows(f"SELECT s.f_month, COUNT(*) FROM ({sql}) s GROUP BY s.f_month", params)  # noqa: S608
     months: dict[dt.date, int] = {}
-    for month, n in rows:
+    for month, n in rows_read(f"SELECT s.f_month, COUNT(*) FROM ({sql}) s GROUP BY s.f_month", params):  # noqa: S608
         month = _month_date(month)
-        months[month] = months.get(month, 0) + n * step
-    if not months:
-        return Histogram(unit="month")
-    first, last = min(months), max(months)
-    span = (last.year - first.year) * 12 + last.month - first.month + 1
-    if span > HISTOGRAM_MAX_MONTHS:
-        years: dict[int, int] = {}
-        for month, n in months.items():
-            years[month.year] = years.get(month.year, 0) + n
-        bars = [
-            Bar(period=str(y), count=years.get(y, 0), date_from=dt.date(y, 1, 1), date_to=dt.date(y, 12, 31))
-            for y in range(first.year, last.year + 1)
-        ]
-        histogram = Histogram(unit="year", bars=bars)
-    else:
-        bars = []
-        year, month = first.year, first.month
-        for _ in range(span):
-            start = dt.date(year, month, 1)
-            end = (dt.date(year + month // 12, month % 12 + 1, 1)) - dt.timedelta(days=1)
-            bars.append(Bar(period=f"{year}-{month:02d}", count=months.get(start, 0), date_from=start, date_to=end))
-            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-        histogram = Histogram(unit="month", bars=bars)
-    top = histogram.max_count or 1
-    for bar in histogram.bars:
-        bar.percent = round(100 * bar.count / top) if bar.count else 0
-    return histogram
+        months[month] = months.get(month, 0) + n
+    return histogram_from_months(months)
 
 
 def _month_key():
@@ -436,14 +302,11 @@ def entity_cooccurrence(*, entity: Entity, limit: int = 15) -> list[FacetValue]:
 def entities_top(*, queryset: QuerySet, limit: int = 15, exclude: Entity | None = None) -> list[FacetValue]:
     """The entities mentioned in the most articles of ``queryset`` (counted over a sample of at most
     COOCCURRENCE_SAMPLE of them), most articles first; ``exclude`` leaves one entity out."""
-    sql, params = _sample_sql(queryset, COOCCURRENCE_SAMPLE, f_id=F("pk"))
-    rows = _rows(
-        f"SELECT e.slug, e.name, e.kind, COUNT(DISTINCT m.article_id) FROM ({sql}) s "  # noqa: S608
-        f"JOIN {MENTION} m ON m.article_id = s.f_id JOIN {ENTITY} e ON e.id = m.entity_id "
-        f"WHERE m.entity_id <> %s AND {VISIBLE_SQL} GROUP BY e.slug, e.name, e.kind ORDER BY 4 DESC, 2 LIMIT %s",
-        [*params, exclude.pk if exclude else 0, LOW_CONFIDENCE, limit],
-    )
-    return [FacetValue(slug=slug, name=name, count=n, kind=kind) for slug, name, kind, n in rows]
+    ids = list(queryset.order_by().values_list("pk", flat=True)[:COOCCURRENCE_SAMPLE])
+    return [
+        FacetValue(slug=slug, name=name, count=n, kind=kind)
+        for slug, name, kind, n in entities_counted(ids=ids, limit=limit, exclude=exclude.pk if exclude else None)
+    ]
 
 
 def articles_related(*, article: Article, limit: int = 5) -> list[Article]:

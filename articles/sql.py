@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+from django.db import connections, router
 from django.db.models import BooleanField, Expression, Field
+
+
+def rows_read(sql: str, params: list) -> list[tuple]:
+    """Rows of a raw read query about articles, on the database the router reads them from (a
+    replica on read-only pages)."""
+    from articles.models import Article
+
+    with connections[router.db_for_read(Article)].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 class TableSQL(Expression):

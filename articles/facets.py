@@ -1,0 +1,242 @@
+"""The search page's facets and date histogram, counted in Python over rows the result count read.
+
+:func:`articles.sampling.count_estimate` reads each counted row's facet columns (``FACET_FIELDS``:
+id, topic, source, enrichment, date) while it counts: the topic, source and date facets are then
+tallies of those rows, with no further query and no second evaluation of the search. A facet whose
+own filter is in use (topic and source are OR multi-selects, the histogram widens a date range) is
+counted over the rows of the set without that filter, read the same way (its sample when the count
+is an estimate). Entities need the mention table: one query over the counted ids, over a coarser
+sample of them when the count is an estimate (``ENTITY_FACET_ROWS``).
+
+With ``step`` > 1 the rows are the sample of one article in ``step`` (:mod:`articles.sampling`) and
+every count is multiplied by ``step``: an estimate, labelled on the page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import F, QuerySet
+from django.utils.translation import get_language, gettext
+
+from articles.enrich.spans import LOW_CONFIDENCE
+from articles.filters import DATE_PARAMS, UNCLASSIFIED, ArticleFilter
+from articles.models import Article, Entity, Mention, Source, Topic
+from articles.sampling import SAMPLE_STEPS, ids_queryset, in_sample
+from articles.sql import rows_read
+
+FACET_SIZE = 15
+# Months are shown up to this span, years beyond it.
+HISTOGRAM_MAX_MONTHS = 36
+# (id, topic_id, source_id, enrichment, published_on): what the result count reads of each row.
+FACET_FIELDS = ("pk", "topic_id", "source_id", "enrichment", "published_on")
+# A facet over the set without its own filter reads at most this many times the count cap of rows.
+AGGREGATE_BOUND = 4
+# Above the count cap the entity facet counts at most about this many articles (a coarser sample of
+# the counted ones): joining their ~9 mentions each is the facets' dearest query.
+ENTITY_FACET_ROWS = 2500
+
+
+@dataclass
+class FacetValue:
+    slug: str
+    name: str
+    count: int
+    selected: bool = False
+    kind: str = ""
+
+
+@dataclass
+class Bar:
+    period: str  # "2024" or "2024-05"
+    count: int
+    date_from: dt.date
+    date_to: dt.date
+    percent: int = 0
+
+
+@dataclass
+class Histogram:
+    unit: str  # "year" or "month"
+    bars: list[Bar] = field(default_factory=list)
+
+    @property
+    def max_count(self) -> int:
+        return max((bar.count for bar in self.bars), default=0)
+
+
+def histogram_from_months(months: dict[dt.date, int]) -> Histogram:
+    """Bars from counts per month (first day of the month → count): months up to
+    HISTOGRAM_MAX_MONTHS, years beyond; ``percent`` relative to the tallest bar."""
+    if not months:
+        return Histogram(unit="month")
+    first, last = min(months), max(months)
+    span = (last.year - first.year) * 12 + last.month - first.month + 1
+    if span > HISTOGRAM_MAX_MONTHS:
+        years: dict[int, int] = {}
+        for month, n in months.items():
+            years[month.year] = years.get(month.year, 0) + n
+        bars = [
+            Bar(period=str(y), count=years.get(y, 0), date_from=dt.date(y, 1, 1), date_to=dt.date(y, 12, 31))
+            for y in range(first.year, last.year + 1)
+        ]
+        histogram = Histogram(unit="year", bars=bars)
+    else:
+        bars = []
+        year, month = first.year, first.month
+        for _ in range(span):
+            start = dt.date(year, month, 1)
+            end = (dt.date(year + month // 12, month % 12 + 1, 1)) - dt.timedelta(days=1)
+            bars.append(Bar(period=f"{year}-{month:02d}", count=months.get(start, 0), date_from=start, date_to=end))
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        histogram = Histogram(unit="month", bars=bars)
+    top = histogram.max_count or 1
+    for bar in histogram.bars:
+        bar.percent = round(100 * bar.count / top) if bar.count else 0
+    return histogram
+
+
+def facet_rows(queryset: QuerySet, limit: int) -> list[tuple]:
+    """``FACET_FIELDS`` of at most ``limit`` rows of ``queryset``."""
+    return list(queryset.order_by().values_list(*FACET_FIELDS)[:limit])
+
+
+@dataclass
+class SearchFacets:
+    facets: dict[str, list[FacetValue]]
+    histogram: Histogram
+    # Rows (times the step) still awaiting enrichment: not in the topic and entity counts.
+    pending: int
+
+
+def search_facets(*, filterset: ArticleFilter, rows: list[tuple], step: int, cap: int) -> SearchFacets:
+    """Topic, source and entity facets and the date histogram of a search whose count read ``rows``
+    (``FACET_FIELDS`` of every result, or of the sample of ``step``). Topic and source are each
+    counted without their own filter (OR multi-select), the histogram without the date filters,
+    entities over the results (selected entities AND together). Topic and entity counts cover
+    enriched articles only. Queries: topic names, source names, the entity facet, plus one read of
+    rows per facet whose own filter is in use."""
+    data = filterset.form.cleaned_data
+    bound = AGGREGATE_BOUND * cap
+
+    def rows_without(*names: str) -> list[tuple]:
+        if not any(data.get(name) for name in names):
+            return rows
+        return facet_rows(filterset.sampled(step, *names), bound)
+
+    topics, pending = _topic_values(rows_without("topic"), step)
+    unclassified = gettext("Unclassified")
+    chosen_topics = [
+        (UNCLASSIFIED, unclassified) if t == UNCLASSIFIED else (t.slug, t.name) for t in filterset.selected("topic")
+    ]
+    months = Counter(
+        published.replace(day=1) for _, _, _, _, published in rows_without(*DATE_PARAMS) if published is not None
+    )
+    return SearchFacets(
+        facets={
+            "topic": _with_selected(topics, chosen_topics),
+            "source": _with_selected(
+                _source_values(rows_without("source"), step), [(s.slug, s.name) for s in filterset.selected("source")]
+            ),
+            "entity": _with_selected(
+                _entity_values(filterset, [row[0] for row in rows], step),
+                [(e.slug, e.name) for e in filterset.selected("entity")],
+            ),
+        },
+        histogram=histogram_from_months({month: n * step for month, n in months.items()}),
+        pending=pending,
+    )
+
+
+def _topic_values(rows: Iterable[tuple], step: int) -> tuple[list[FacetValue], int]:
+    """Enriched rows per topic, the articles without a topic as a value of their own
+    ("unclassified", so the counts add up to the result count), most first; and the pending rows
+    (no topic yet: they are not "unclassified"), both times ``step``."""
+    counts: Counter = Counter()
+    pending = 0
+    for _, topic_id, _, enrichment, _ in rows:
+        if enrichment == Article.Enrichment.PENDING:
+            pending += 1
+        else:
+            counts[topic_id] += 1
+    english = (get_language() or "ar").startswith("en")
+    topics = Topic.objects.in_bulk([t for t in counts if t is not None])
+    values = []
+    for topic_id, n in counts.items():
+        topic = topics.get(topic_id)
+        if topic is None:
+            values.append(FacetValue(slug=UNCLASSIFIED, name=gettext("Unclassified"), count=n * step))
+        else:
+            name = (topic.name_en if english else topic.name_ar) or gettext("Unclassified")
+            values.append(FacetValue(slug=topic.slug, name=name, count=n * step))
+    values.sort(key=lambda v: (-v.count, v.slug))
+    return values, pending * step
+
+
+def _source_values(rows: Iterable[tuple], step: int) -> list[FacetValue]:
+    """The FACET_SIZE sources with the most rows, most first, then by name (times ``step``)."""
+    counts = Counter(source_id for _, _, source_id, _, _ in rows)
+    if not counts:
+        return []
+    # Every source tied with the last one shown competes on its name.
+    floor = sorted(counts.values(), reverse=True)[: FACET_SIZE][-1]
+    found = {
+        pk: (slug, name)
+        for pk, slug, name in Source.objects.filter(pk__in=[s for s, n in counts.items() if n >= floor]).values_list(
+            "pk", "slug", "name"
+        )
+    }
+    ranked = sorted(found, key=lambda s: (-counts[s], found[s][1]))[:FACET_SIZE]
+    return [FacetValue(slug=found[s][0], name=found[s][1], count=counts[s] * step) for s in ranked]
+
+
+def _entity_values(filterset: ArticleFilter, ids: list[int], step: int) -> list[FacetValue]:
+    """The FACET_SIZE entities mentioned in the most of ``ids`` (visible ones, of the selected kinds);
+    above ENTITY_FACET_ROWS ids of an estimate, over a coarser sample of them."""
+    if step > 1:
+        for coarser in SAMPLE_STEPS:
+            if coarser > step and len(ids) > ENTITY_FACET_ROWS:
+                ids = [i for i in ids if in_sample(i, coarser)]
+                step = coarser
+    kinds = list(filterset.form.cleaned_data.get("kind") or [])
+    return [
+        FacetValue(slug=slug, name=name, count=n * step, kind=kind)
+        for slug, name, kind, n in entities_counted(ids=ids, kinds=kinds, limit=FACET_SIZE)
+    ]
+
+
+MENTION, ENTITY = (m._meta.db_table for m in (Mention, Entity))
+# Entities shown in facets and related lists: as Entity.visible_q (junk seen once, unsure, is hidden).
+VISIBLE_SQL = "(e.article_count >= 2 OR (e.article_count >= 1 AND e.confidence >= %s))"
+
+
+def entities_counted(
+    *, ids: list[int] | tuple[int, ...], limit: int, kinds: list[str] | None = None, exclude: int | None = None
+) -> list[tuple[str, str, str, int]]:
+    """(slug, name, kind, articles) of the visible entities mentioned in the most of the articles
+    ``ids``, most first, then by name; ``kinds`` keeps those kinds, ``exclude`` leaves one entity out.
+    One query (the ids are one parameter, :func:`articles.sampling.ids_queryset`)."""
+    if not ids:
+        return []
+    sql, params = ids_queryset(ids).order_by().annotate(f_id=F("pk")).values("f_id").query.sql_with_params()
+    kinds = list(kinds or [])
+    kind_sql = f"AND e.kind IN ({', '.join(['%s'] * len(kinds))}) " if kinds else ""
+    return rows_read(
+        f"SELECT e.slug, e.name, e.kind, COUNT(DISTINCT m.article_id) FROM ({sql}) s "  # noqa: S608
+        f"JOIN {MENTION} m ON m.article_id = s.f_id JOIN {ENTITY} e ON e.id = m.entity_id "
+        f"WHERE m.entity_id <> %s AND {VISIBLE_SQL} {kind_sql}"
+        "GROUP BY e.slug, e.name, e.kind ORDER BY 4 DESC, 2 LIMIT %s",
+        [*params, exclude or 0, LOW_CONFIDENCE, *kinds, limit],
+    )
+
+
+def _with_selected(values: list[FacetValue], chosen: list[tuple[str, str]]) -> list[FacetValue]:
+    """Mark chosen values; keep a chosen value that has no count any more, so it can be removed."""
+    chosen_slugs = {slug for slug, _ in chosen}
+    for value in values:
+        value.selected = value.slug in chosen_slugs
+    present = {value.slug for value in values}
+    return values + [FacetValue(slug=s, name=n, count=0, selected=True) for s, n in chosen if s not in present]
