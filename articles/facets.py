@@ -19,13 +19,13 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import F, QuerySet
+from django.db.models import F
 from django.utils.translation import get_language, gettext
 
 from articles.enrich.spans import LOW_CONFIDENCE
 from articles.filters import DATE_PARAMS, UNCLASSIFIED, ArticleFilter
 from articles.models import Article, Entity, Mention, Source, Topic
-from articles.sampling import SAMPLE_STEPS, ids_queryset, in_sample
+from articles.sampling import SAMPLE_STEPS, count_estimate, ids_queryset, in_sample
 from articles.sql import rows_read
 
 FACET_SIZE = 15
@@ -33,7 +33,7 @@ FACET_SIZE = 15
 HISTOGRAM_MAX_MONTHS = 36
 # (id, topic_id, source_id, enrichment, published_on): what the result count reads of each row.
 FACET_FIELDS = ("pk", "topic_id", "source_id", "enrichment", "published_on")
-# A facet over the set without its own filter reads at most this many times the count cap of rows.
+# Entity, source and topic timelines read at most this many times the count cap of rows.
 AGGREGATE_BOUND = 4
 # Above the count cap the entity facet counts at most about this many articles (a coarser sample of
 # the counted ones): joining their ~9 mentions each is the facets' dearest query.
@@ -99,17 +99,14 @@ def histogram_from_months(months: dict[dt.date, int]) -> Histogram:
     return histogram
 
 
-def facet_rows(queryset: QuerySet, limit: int) -> list[tuple]:
-    """``FACET_FIELDS`` of at most ``limit`` rows of ``queryset``."""
-    return list(queryset.order_by().values_list(*FACET_FIELDS)[:limit])
-
-
 @dataclass
 class SearchFacets:
     facets: dict[str, list[FacetValue]]
     histogram: Histogram
     # Rows (times the step) still awaiting enrichment: not in the topic and entity counts.
     pending: int
+    # The coarsest sample any facet was counted over (1: every facet exact).
+    step: int = 1
 
 
 def search_facets(*, filterset: ArticleFilter, rows: list[tuple], step: int, cap: int) -> SearchFacets:
@@ -118,36 +115,41 @@ def search_facets(*, filterset: ArticleFilter, rows: list[tuple], step: int, cap
     counted without their own filter (OR multi-select), the histogram without the date filters,
     entities over the results (selected entities AND together). Topic and entity counts cover
     enriched articles only. Queries: topic names, source names, the entity facet, plus one read of
-    rows per facet whose own filter is in use."""
+    rows per facet whose own filter is in use (that set counted as the results are: exact up to the
+    cap, else its own sample, so a facet is never a silently truncated count)."""
     data = filterset.form.cleaned_data
-    bound = AGGREGATE_BOUND * cap
+    steps = [step]
 
-    def rows_without(*names: str) -> list[tuple]:
+    def rows_without(*names: str) -> tuple[list[tuple], int]:
+        """The rows of the set without the filters ``names`` and their step: the result rows when
+        none is in use; else that (larger) set counted the same way, exact or sampled."""
         if not any(data.get(name) for name in names):
-            return rows
-        return facet_rows(filterset.sampled(step, *names), bound)
+            return rows, step
+        counted = count_estimate(lambda s: filterset.sampled(s, *names), cap=cap, fields=FACET_FIELDS)
+        steps.append(counted.step)
+        return list(counted.rows), counted.step
 
-    topics, pending = _topic_values(rows_without("topic"), step)
+    topics, pending = _topic_values(*rows_without("topic"))
     unclassified = gettext("Unclassified")
     chosen_topics = [
         (UNCLASSIFIED, unclassified) if t == UNCLASSIFIED else (t.slug, t.name) for t in filterset.selected("topic")
     ]
-    months = Counter(
-        published.replace(day=1) for _, _, _, _, published in rows_without(*DATE_PARAMS) if published is not None
-    )
+    dated, date_step = rows_without(*DATE_PARAMS)
+    months = Counter(published.replace(day=1) for _, _, _, _, published in dated if published is not None)
     return SearchFacets(
         facets={
             "topic": _with_selected(topics, chosen_topics),
             "source": _with_selected(
-                _source_values(rows_without("source"), step), [(s.slug, s.name) for s in filterset.selected("source")]
+                _source_values(*rows_without("source")), [(s.slug, s.name) for s in filterset.selected("source")]
             ),
             "entity": _with_selected(
                 _entity_values(filterset, [row[0] for row in rows], step),
                 [(e.slug, e.name) for e in filterset.selected("entity")],
             ),
         },
-        histogram=histogram_from_months({month: n * step for month, n in months.items()}),
+        histogram=histogram_from_months({month: n * date_step for month, n in months.items()}),
         pending=pending,
+        step=max(steps),
     )
 
 

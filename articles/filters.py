@@ -96,7 +96,10 @@ class ArticleFilter(django_filters.FilterSet):
 
     def filter_entity(self, queryset: QuerySet, name: str, value) -> QuerySet:
         for entity in value:
-            queryset = queryset.filter(pk__in=Mention.objects.filter(entity=entity).values("article_id"))
+            # While ``sampled`` builds, the mention list is narrowed to the sample too (one in step of
+            # a common entity's mentions, not all of them, reach the article table).
+            mentions = sample_filter(Mention.objects.filter(entity=entity), self._sample, article="article_id")
+            queryset = queryset.filter(pk__in=mentions.values("article_id"))
         return queryset
 
     def filter_kind(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:

@@ -77,15 +77,16 @@ class Count:
         return self.step > 1
 
 
-def sample_filter(queryset: QuerySet, step: int) -> QuerySet:
-    """``queryset`` restricted to the articles in the sample of ``step`` (1: unchanged).
+def sample_filter(queryset: QuerySet, step: int, *, article: str = "pk") -> QuerySet:
+    """``queryset`` restricted to the rows whose article id (the field ``article``) is in the sample
+    of ``step`` (1: unchanged).
 
     Raises ValueError for a step that is not one of SAMPLE_STEPS."""
     if step == 1:
         return queryset
     if step not in SAMPLE_STEPS:
         raise ValueError(f"no sample of step {step}")
-    return queryset.alias(sample_hash=SampleHash("pk")).filter(sample_hash__lt=sample_bound(step))
+    return queryset.alias(sample_hash=SampleHash(article)).filter(sample_hash__lt=sample_bound(step))
 
 
 def _rows_upto(queryset: QuerySet, limit: int, fields: tuple[str, ...]) -> list[tuple]:

@@ -149,7 +149,7 @@ def article_search(
         if facets:
             found = search_facets(filterset=filterset, rows=total.rows, step=total.step, cap=cap)
             result.facets, result.histogram, result.pending = found.facets, found.histogram, found.pending
-            result.facets_are_estimates, result.sample_step = estimate, total.step
+            result.facets_are_estimates, result.sample_step = found.step > 1, found.step
     articles_decorate(items, filterset.parsed)
     stories_attach(items)
     articles_mark_spelling(items, expansion)

@@ -121,3 +121,14 @@ def test_search_page_labels_the_estimate(client):
     _bulk(400, title="بوتين")
     html = client.get("/search/", {"q": "", "group": "none"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "results (estimated)" in html and "one match in" in html
+
+
+@override_settings(SEARCH_COUNT_CAP=100)
+def test_a_facet_without_its_own_filter_is_counted_like_the_results_never_truncated():
+    """Topic selected: the topic facet counts the larger set without that filter; above the cap it
+    is estimated from its own sample and labelled, not cut at a bound."""
+    _bulk(1600, every=4)  # 400 economy, 1,200 politics
+    result = article_search(data={"topic": ["economy"]})
+    counts = {v.slug: v.count for v in result.facets["topic"]}
+    assert result.facets_are_estimates and result.sample_step in SAMPLE_STEPS
+    assert abs(counts["politics"] - 1200) / 1200 < 0.25 and abs(counts["economy"] - 400) / 400 < 0.4
