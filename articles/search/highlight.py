@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from functools import lru_cache
 
@@ -29,17 +30,20 @@ def _is_hit(raw: str, stems: frozenset[str], exact: frozenset[str]) -> bool:
 
 
 def _render(text: str, matches: list[re.Match], hits: set[int], start: int, end: int) -> str:
-    """Escaped text from word ``start`` to word ``end`` (exclusive), hit words in <mark>."""
+    """Escaped text from word ``start`` to word ``end`` (exclusive), hit words in <mark>.
+
+    Escapes with the standard library's ``html.escape`` (what Django's ``escape`` calls) on whole
+    runs between marks: a SafeString per word was half the cost of a results page's snippets."""
     out: list[str] = []
     pos = matches[start].start()
     for i in range(start, end):
-        match = matches[i]
-        out.append(escape(text[pos : match.start()]))
-        word = escape(match.group())
-        out.append(f"<mark>{word}</mark>" if i in hits else word)
-        pos = match.end()
-    if end == len(matches):
-        out.append(escape(text[pos:]))
+        if i in hits:
+            match = matches[i]
+            out.append(html.escape(text[pos : match.start()]))
+            out.append(f"<mark>{html.escape(match.group())}</mark>")
+            pos = match.end()
+    stop = len(text) if end == len(matches) else matches[end - 1].end()
+    out.append(html.escape(text[pos:stop]))
     return "".join(out)
 
 
