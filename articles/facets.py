@@ -25,7 +25,7 @@ from django.utils.translation import get_language, gettext
 from articles.enrich.spans import LOW_CONFIDENCE
 from articles.filters import DATE_PARAMS, UNCLASSIFIED, ArticleFilter
 from articles.models import Article, Entity, Mention, Source, Topic
-from articles.sampling import SAMPLE_STEPS, count_estimate, ids_queryset, in_sample
+from articles.sampling import count_estimate, ids_queryset, ids_thinned
 from articles.sql import rows_read
 
 FACET_SIZE = 15
@@ -199,10 +199,7 @@ def _entity_values(filterset: ArticleFilter, ids: list[int], step: int) -> list[
     """The FACET_SIZE entities mentioned in the most of ``ids`` (visible ones, of the selected kinds);
     above ENTITY_FACET_ROWS ids of an estimate, over a coarser sample of them."""
     if step > 1:
-        for coarser in SAMPLE_STEPS:
-            if coarser > step and len(ids) > ENTITY_FACET_ROWS:
-                ids = [i for i in ids if in_sample(i, coarser)]
-                step = coarser
+        ids, step = ids_thinned(ids, step, ENTITY_FACET_ROWS)
     kinds = list(filterset.form.cleaned_data.get("kind") or [])
     return [
         FacetValue(slug=slug, name=name, count=n * step, kind=kind)

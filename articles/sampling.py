@@ -124,6 +124,15 @@ def count_estimate(sampled: Callable[[int], QuerySet], *, cap: int, fields: tupl
     return Count(max(best.value, cap + 1), best.step, best.rows)
 
 
+def ids_thinned(ids: list[int], step: int, limit: int) -> tuple[list[int], int]:
+    """``ids`` (the sample of ``step``) cut down to a coarser sample of at most about ``limit`` of
+    them, and that sample's step: the nested samples make it a filter on the ids already read."""
+    for coarser in SAMPLE_STEPS:
+        if coarser > step and len(ids) > limit:
+            ids, step = [i for i in ids if in_sample(i, coarser)], coarser
+    return ids, step
+
+
 def ids_queryset(ids: tuple[int, ...] | list[int]) -> QuerySet:
     """The articles with these ids, as one parameter (a JSON array on SQLite, an array on
     PostgreSQL) rather than one placeholder per id: 20,000 ids stay one cheap query."""

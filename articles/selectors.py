@@ -9,6 +9,7 @@ counts, facets and the histogram are estimated from a systematic sample of the m
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -41,7 +42,7 @@ from articles.facets import (  # noqa: F401 - FacetValue, Bar, Histogram re-expo
 from articles.filters import SORT_NEWEST, SORT_OLDEST, SORT_RELEVANCE, ArticleFilter
 from articles.models import Article, Entity, Mention, Source, Topic
 from articles.pagination import CappedPage
-from articles.sampling import count_estimate
+from articles.sampling import count_estimate, ids_thinned, sample_filter
 from articles.search import search_planned, search_ranked_ids
 from articles.search.highlight import highlight, snippet
 from articles.search.query import ParsedQuery
@@ -274,11 +275,48 @@ def entity_articles(*, entity: Entity) -> QuerySet:
     return _ordered(_base().filter(pk__in=mentioned, story_lead=True), SORT_NEWEST)
 
 
-def entity_histogram(*, entity: Entity, cap: int | None = None) -> Histogram:
-    """The entity's timeline (over at most ``cap`` of its articles)."""
+@dataclass
+class EntityOverview:
+    page: CappedPage
+    histogram: Histogram
+    cooccurring: list[FacetValue]
+    # Timeline and co-occurrence counts are those of one story in ``step`` times ``step`` (1: exact).
+    step: int = 1
+
+
+def entity_overview(*, entity: Entity, page: int, per_page: int, cap: int | None = None) -> EntityOverview:
+    """An entity page's stories (newest first), timeline and co-mentioned entities, from one count
+    (:func:`articles.sampling.count_estimate`): exact up to ``cap`` stories, else estimated from the
+    id sample that both the mention list and the articles are narrowed to; the timeline is tallied
+    from the rows counted, the co-mentioned entities over at most COOCCURRENCE_SAMPLE of them."""
     cap = settings.SEARCH_COUNT_CAP if cap is None else cap
-    return date_histogram(
-        Article.objects.filter(pk__in=Mention.objects.filter(entity=entity).values("article_id")), cap=cap
+
+    def sampled(step: int) -> QuerySet:
+        mentions = sample_filter(Mention.objects.filter(entity=entity), step, article="article_id")
+        return sample_filter(Article.objects.filter(pk__in=mentions.values("article_id"), story_lead=True), step)
+
+    total = count_estimate(sampled, cap=cap, fields=FACET_FIELDS)
+    months = Counter(row[4].replace(day=1) for row in total.rows if row[4] is not None)
+    ids, step = ids_thinned([row[0] for row in total.rows], total.step, COOCCURRENCE_SAMPLE)
+    cooccurring = [
+        FacetValue(slug=slug, name=name, count=n * step, kind=kind)
+        for slug, name, kind, n in entities_counted(ids=ids, limit=15, exclude=entity.pk)
+    ]
+    count = cap if total.is_estimate else total.value
+    number = min(max(page, 1), max(1, -(-count // per_page)))
+    items = list(entity_articles(entity=entity)[(number - 1) * per_page : number * per_page])
+    return EntityOverview(
+        page=CappedPage(
+            items=items,
+            number=number,
+            per_page=per_page,
+            count=count,
+            count_is_estimate=total.is_estimate,
+            estimate=_significant(total.value) if total.is_estimate else None,
+        ),
+        histogram=histogram_from_months({month: n * total.step for month, n in months.items()}),
+        cooccurring=cooccurring,
+        step=max(step, total.step),
     )
 
 
@@ -292,11 +330,6 @@ def topic_histogram(*, topic: Topic, cap: int | None = None) -> Histogram:
     """The topic's articles per month or year (over at most ``cap`` of them)."""
     cap = settings.SEARCH_COUNT_CAP if cap is None else cap
     return date_histogram(Article.objects.filter(topic=topic), cap=cap)
-
-
-def entity_cooccurrence(*, entity: Entity, limit: int = 15) -> list[FacetValue]:
-    """Entities mentioned in the same articles (over a sample of COOCCURRENCE_SAMPLE of them)."""
-    return entities_top(queryset=entity_articles(entity=entity), limit=limit, exclude=entity)
 
 
 def entities_top(*, queryset: QuerySet, limit: int = 15, exclude: Entity | None = None) -> list[FacetValue]:

@@ -191,14 +191,13 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def entity_detail(request: HttpRequest, slug: str) -> HttpResponse:
     entity = get_object_or_404(Entity, slug=slug)
-    articles = selectors.entity_articles(entity=entity)
-    histogram = selectors.entity_histogram(entity=entity)
+    overview = selectors.entity_overview(entity=entity, page=page_parse(request.GET.get("page")), per_page=PER_PAGE)
+    page = overview.page
     params = QueryDict(mutable=True)
     params["entity"] = entity.slug
-    chart = _chart(histogram, params)
+    chart = _chart(overview.histogram, params)
     hit = selectors.entity_hits([entity])[0]
-    cooccurring = _entity_links(selectors.entity_cooccurrence(entity=entity), params)
-    page = capped_page(articles, page=page_parse(request.GET.get("page")), per_page=PER_PAGE)
+    cooccurring = _entity_links(overview.cooccurring, params)
     kwic = selectors.entity_kwic(entity=entity, articles=page.items)
     for article in page.items:
         article.snippet = kwic.get(article.pk, "")  # the sentence mentioning it, name in <mark>
@@ -213,6 +212,7 @@ def entity_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "pending": selectors.pending_count(queryset=Article.objects.all(), cap=settings.SEARCH_COUNT_CAP),
             "chart": chart,
             "cooccurring": cooccurring,
+            "sample_step": overview.step,
             "search_url": url_with(params),
         },
     )

@@ -132,3 +132,19 @@ def test_a_facet_without_its_own_filter_is_counted_like_the_results_never_trunca
     counts = {v.slug: v.count for v in result.facets["topic"]}
     assert result.facets_are_estimates and result.sample_step in SAMPLE_STEPS
     assert abs(counts["politics"] - 1200) / 1200 < 0.25 and abs(counts["economy"] - 400) / 400 < 0.4
+
+
+@override_settings(SEARCH_COUNT_CAP=50)
+def test_entity_page_above_the_cap_estimates_from_its_sample_and_says_so(client):
+    from articles.selectors import entity_overview
+    from tests.search_data import article_make, entity_make
+
+    putin = entity_make("بوتين", slug="putin")
+    for i in range(300):
+        article_make(f"بوتين في موسكو {i}", published_on=dt.date(2020 + i % 3, 1, 1), entities=(putin,))
+    overview = entity_overview(entity=putin, page=1, per_page=20)
+    assert overview.page.count_is_estimate and overview.step in SAMPLE_STEPS
+    assert abs(sum(bar.count for bar in overview.histogram.bars) - 300) / 300 < 0.4
+    assert len(overview.page.items) == 20
+    html = client.get("/entities/putin/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "one match in" in html
