@@ -99,6 +99,7 @@ def load(path: Path, *, limit: int | None, workers: int) -> dict:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from articles.enrich.entity_service import entities_recount
     from articles.enrich.topics.train import ANT_CATEGORY_TO_SLUG
     from articles.models import Article, Entity, EntityAlias, Mention, Source, Topic
     from articles.search.sqlite import SqliteBackend
@@ -190,6 +191,9 @@ def load(path: Path, *, limit: int | None, workers: int) -> dict:
         pool.close()
         pool.join()
     copied = time.perf_counter()
+    # Entities' article counts decide what facets show (junk seen once is hidden): count them as
+    # an ingest does at its end.
+    entities_recount()
     with connection.cursor() as cursor:
         if postgres:
             cursor.execute("SELECT setval(pg_get_serial_sequence('articles_article', 'id'), %s)", [next_id])

@@ -52,9 +52,9 @@ def test_a_sample_is_a_range_of_the_sample_index():
 def test_samples_nest_and_spread_over_alternating_ids():
     ids = range(1, 200_001)
     for step in SAMPLE_STEPS:
-        assert abs(sum(in_sample(i, step) for i in ids) - len(ids) / step) <= 2
+        assert abs(sum(in_sample(i, step) for i in ids) - len(ids) / step) <= 5
         # Every other id (a feed alternating two outlets): still one in step, not all or none.
-        assert abs(sum(in_sample(i, step) for i in ids[::2]) - len(ids) / 2 / step) <= 2
+        assert abs(sum(in_sample(i, step) for i in ids[::2]) - len(ids) / 2 / step) <= 5
     finer, coarser = SAMPLE_STEPS[0], SAMPLE_STEPS[1]
     assert all(in_sample(i, finer) for i in ids if in_sample(i, coarser))
 
