@@ -131,7 +131,7 @@ def article_search(
             planner.selective()
         last = max(1, -(-count // per_page))
         number = min(max(page, 1), last)
-        with planner.dense() if planner and estimate else nullcontext():
+        with planner.listing(filterset.parsed, above_cap=estimate) if planner else nullcontext():
             items = _page_items(queryset, filterset.parsed, sort, offset=(number - 1) * per_page, limit=per_page)
         result = SearchResult(
             filterset=filterset,

@@ -91,7 +91,8 @@ class SearchBackend(ABC):
         """Called inside :meth:`planned` once the match count is known to be small."""
 
     @contextmanager
-    def dense(self) -> Iterator[SearchBackend]:
-        """Around the queries that list a match set known to be large (above the count cap) in date
-        order: the backend may plan them as a walk of the date index. No-op by default."""
+    def listing(self, query: ParsedQuery, *, above_cap: bool) -> Iterator[SearchBackend]:
+        """Around the queries that list the matches of ``query`` in date order (the page, the
+        relevance window); ``above_cap``: the filtered count is above the cap. The backend may plan
+        them as a walk of the date index when the matches are many. No-op by default."""
         yield self
