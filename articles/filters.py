@@ -12,7 +12,7 @@ import datetime as dt
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from articles.models import Article, Entity, Mention, Source, Topic
@@ -175,5 +175,8 @@ class ArticleFilter(django_filters.FilterSet):
         for, when ``matches`` is only a sample of them."""
         if not self.grouped:
             return matches
-        leads = (matches if leads_of is None else leads_of).filter(story_lead=True).values("story_id")
-        return matches.filter(Q(story_lead=True) | ~Q(story_id__in=leads))
+        # A copy is listed when its story's first copy is not among the matches. Asked per copy
+        # (EXISTS on the first copy's id): the first copies of all matching stories as a list would
+        # mean reading every match first (seconds for a common word at 1,000,000 articles).
+        lead_matches = (matches if leads_of is None else leads_of).filter(pk=OuterRef("story__lead_id"))
+        return matches.filter(Q(story_lead=True) | ~Exists(lead_matches))
