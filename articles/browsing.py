@@ -14,9 +14,10 @@ from django.core.cache import cache
 from django.db.models import Count
 from django.utils.translation import gettext
 
+from articles.facets import month_date, month_key
 from articles.filters import UNCLASSIFIED
 from articles.models import Article, Source, Topic
-from articles.selectors import TOTALS_CACHE_SECONDS, _month_date, _month_key
+from articles.selectors import TOTALS_CACHE_SECONDS
 
 
 @dataclass
@@ -37,12 +38,12 @@ def _month_counts(column: str) -> tuple[dict[object, dict[dt.date, int]], dict[o
     by_month: dict[object, dict[dt.date, int]] = {}
     for key, month, n in (
         Article.objects.filter(published_on__isnull=False)
-        .annotate(f_month=_month_key())
+        .annotate(f_month=month_key())
         .values(column, "f_month")
         .annotate(n=Count("pk"))
         .values_list(column, "f_month", "n")
     ):
-        month = _month_date(month)
+        month = month_date(month)
         months = by_month.setdefault(key, {})
         months[month] = months.get(month, 0) + n
     totals = dict(Article.objects.values(column).annotate(n=Count("pk")).values_list(column, "n"))

@@ -16,23 +16,26 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import F
+from django.db import connection
+from django.db.models import CharField, F, QuerySet
+from django.db.models.functions import Cast, Substr, TruncMonth
 from django.utils.translation import get_language, gettext
 
 from articles.enrich.spans import LOW_CONFIDENCE
 from articles.filters import DATE_PARAMS, UNCLASSIFIED, ArticleFilter
 from articles.models import Article, Entity, Mention, Source, Topic
-from articles.sampling import count_estimate, ids_queryset, ids_thinned
+from articles.sampling import Count, count_estimate, ids_queryset, ids_thinned
 from articles.sql import rows_read
 
 FACET_SIZE = 15
 # Months are shown up to this span, years beyond it.
 HISTOGRAM_MAX_MONTHS = 36
-# (id, topic_id, source_id, enrichment, published_on): what the result count reads of each row.
-FACET_FIELDS = ("pk", "topic_id", "source_id", "enrichment", "published_on")
+# (id, topic_id, source_id, enrichment, month): what the result count reads of each row (the month
+# as the database truncates it: SQLite converting 20,000 dates to Python was 40 ms of a page).
+FACET_FIELDS = ("pk", "topic_id", "source_id", "enrichment", "f_month")
 # Entity, source and topic timelines read at most this many times the count cap of rows.
 AGGREGATE_BOUND = 4
 # Above the count cap the entity facet counts at most about this many articles (a coarser sample of
@@ -66,6 +69,37 @@ class Histogram:
     @property
     def max_count(self) -> int:
         return max((bar.count for bar in self.bars), default=0)
+
+
+def month_key():
+    """The month of ``published_on`` as the database writes it: "YYYY-MM" text on SQLite (where
+    TruncMonth is a Python function per row), a truncated date on PostgreSQL."""
+    if connection.vendor == "sqlite":
+        return Substr(Cast("published_on", CharField()), 1, 7)
+    return TruncMonth("published_on")
+
+
+def month_date(month) -> dt.date:
+    """The first day of a :func:`month_key` value."""
+    if isinstance(month, str):
+        return dt.date(int(month[:4]), int(month[5:7]), 1)
+    return month.date() if isinstance(month, dt.datetime) else month
+
+
+def months_counted(months: Iterable) -> dict[dt.date, int]:
+    """Counts per month (first day) of :func:`month_key` values; undated (None) ones are left out."""
+    counts = Counter(months)
+    out: dict[dt.date, int] = {}
+    for month, n in counts.items():
+        if month is not None:
+            day = month_date(month)
+            out[day] = out.get(day, 0) + n
+    return out
+
+
+def facet_count(sampled: Callable[[int], QuerySet], *, cap: int) -> Count:
+    """:func:`articles.sampling.count_estimate` of ``sampled`` reading ``FACET_FIELDS`` of each row."""
+    return count_estimate(lambda step: sampled(step).annotate(f_month=month_key()), cap=cap, fields=FACET_FIELDS)
 
 
 def histogram_from_months(months: dict[dt.date, int]) -> Histogram:
@@ -125,7 +159,7 @@ def search_facets(*, filterset: ArticleFilter, rows: list[tuple], step: int, cap
         none is in use; else that (larger) set counted the same way, exact or sampled."""
         if not any(data.get(name) for name in names):
             return rows, step
-        counted = count_estimate(lambda s: filterset.sampled(s, *names), cap=cap, fields=FACET_FIELDS)
+        counted = facet_count(lambda s: filterset.sampled(s, *names), cap=cap)
         steps.append(counted.step)
         return list(counted.rows), counted.step
 
@@ -135,7 +169,7 @@ def search_facets(*, filterset: ArticleFilter, rows: list[tuple], step: int, cap
         (UNCLASSIFIED, unclassified) if t == UNCLASSIFIED else (t.slug, t.name) for t in filterset.selected("topic")
     ]
     dated, date_step = rows_without(*DATE_PARAMS)
-    months = Counter(published.replace(day=1) for _, _, _, _, published in dated if published is not None)
+    months = months_counted(row[4] for row in dated)
     return SearchFacets(
         facets={
             "topic": _with_selected(topics, chosen_topics),

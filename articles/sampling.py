@@ -105,14 +105,18 @@ def count_estimate(sampled: Callable[[int], QuerySet], *, cap: int, fields: tupl
 
     The step is chosen from the coarsest sample's count (N ≈ its rows × 1,024), so the sample read
     holds between ``cap/2`` and ``2 × cap`` rows whatever N: the error of a facet value counted
-    ``c`` times is then about ``sqrt(step / c)``. Queries: one capped read, the coarsest sample,
-    the chosen sample (and a coarser one in the rare case the first guess was too fine)."""
-    rows = _rows_upto(sampled(1), cap, fields)
-    if len(rows) <= cap:
-        return Count(len(rows), rows=tuple(rows))
+    ``c`` times is then about ``sqrt(step / c)``. Queries: the coarsest sample, a capped read
+    (skipped when that sample already shows many times the cap), the chosen sample (and a coarser
+    one in the rare case the first guess was too fine)."""
     limit = 2 * cap
     coarsest = SAMPLE_STEPS[-1]
     coarse = _rows_upto(sampled(coarsest), 4 * limit, fields)
+    # 40 or more sampled rows: N is above 4 × cap (for a 10,000 cap) well beyond the sample's
+    # error, so the exact attempt (reading cap + 1 rows to learn it is too many) is skipped.
+    if len(coarse) * coarsest < 4 * cap:
+        rows = _rows_upto(sampled(1), cap, fields)
+        if len(rows) <= cap:
+            return Count(len(rows), rows=tuple(rows))
     guess = max(len(coarse) * coarsest, cap + 1)
     step = next((s for s in SAMPLE_STEPS if guess / s <= limit), coarsest)
     while step < coarsest:

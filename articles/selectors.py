@@ -9,16 +9,13 @@ counts, facets and the histogram are estimated from a systematic sample of the m
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
-from django.db.models import CharField, Count, F, Max, QuerySet
-from django.db.models.functions import Cast, Substr, TruncMonth
+from django.db.models import Count, F, Max, QuerySet
 
 from articles.entity_selectors import (  # noqa: F401 - entity reads live there; re-exported for callers
     EntityHit,
@@ -36,13 +33,17 @@ from articles.facets import (  # noqa: F401 - FacetValue, Bar, Histogram re-expo
     FacetValue,
     Histogram,
     entities_counted,
+    facet_count,
     histogram_from_months,
+    month_date,
+    month_key,
+    months_counted,
     search_facets,
 )
 from articles.filters import SORT_NEWEST, SORT_OLDEST, SORT_RELEVANCE, ArticleFilter
 from articles.models import Article, Entity, Mention, Source, Topic
 from articles.pagination import CappedPage
-from articles.sampling import count_estimate, ids_thinned, sample_filter
+from articles.sampling import ids_thinned, sample_filter
 from articles.search import search_planned, search_ranked_ids
 from articles.search.highlight import highlight, snippet
 from articles.search.query import ParsedQuery
@@ -124,7 +125,7 @@ def article_search(
     queryset = filterset.qs
     sort = filterset.sort_order
     with search_planned(filterset.parsed) as planner:
-        total = count_estimate(filterset.sampled, cap=cap, fields=FACET_FIELDS)
+        total = facet_count(filterset.sampled, cap=cap)
         estimate = total.is_estimate
         count = cap if estimate else total.value
         if planner and not estimate:
@@ -172,26 +173,12 @@ def pending_count(*, queryset: QuerySet, cap: int) -> int:
 def date_histogram(queryset: QuerySet, *, cap: int) -> Histogram:
     """Counts by month of at most ``AGGREGATE_BOUND × cap`` rows of ``queryset``, folded into years
     beyond HISTOGRAM_MAX_MONTHS (entity, source and topic timelines)."""
-    sql, params = _sample_sql(queryset.filter(published_on__isnull=False), AGGREGATE_BOUND * cap, f_month=_month_key())
+    sql, params = _sample_sql(queryset.filter(published_on__isnull=False), AGGREGATE_BOUND * cap, f_month=month_key())
     months: dict[dt.date, int] = {}
     for month, n in rows_read(f"SELECT s.f_month, COUNT(*) FROM ({sql}) s GROUP BY s.f_month", params):  # noqa: S608
-        month = _month_date(month)
+        month = month_date(month)
         months[month] = months.get(month, 0) + n
     return histogram_from_months(months)
-
-
-def _month_key():
-    # SQLite stores dates as ISO text: group by "YYYY-MM" there (TruncMonth is a Python function
-    # called once per row on SQLite); PostgreSQL truncates natively.
-    if connection.vendor == "sqlite":
-        return Substr(Cast("published_on", CharField()), 1, 7)
-    return TruncMonth("published_on")
-
-
-def _month_date(month) -> dt.date:
-    if isinstance(month, str):
-        return dt.date(int(month[:4]), int(month[5:7]), 1)
-    return month.date() if isinstance(month, dt.datetime) else month
 
 
 # The archive's articles per month change only with ingest: recounting them (a scan of the table)
@@ -209,13 +196,13 @@ def archive_period_totals() -> dict[str, int]:
         totals = {}
         rows = (
             Article.objects.filter(published_on__isnull=False)
-            .annotate(f_month=_month_key())
+            .annotate(f_month=month_key())
             .values("f_month")
             .annotate(n=Count("pk"))
             .values_list("f_month", "n")
         )
         for month, n in rows:
-            month = _month_date(month)
+            month = month_date(month)
             totals[f"{month.year}-{month.month:02d}"] = totals.get(f"{month.year}-{month.month:02d}", 0) + n
             totals[str(month.year)] = totals.get(str(month.year), 0) + n
         cache.set("archive_period_totals", totals, TOTALS_CACHE_SECONDS)
@@ -295,8 +282,8 @@ def entity_overview(*, entity: Entity, page: int, per_page: int, cap: int | None
         mentions = sample_filter(Mention.objects.filter(entity=entity), step, article="article_id")
         return sample_filter(Article.objects.filter(pk__in=mentions.values("article_id"), story_lead=True), step)
 
-    total = count_estimate(sampled, cap=cap, fields=FACET_FIELDS)
-    months = Counter(row[4].replace(day=1) for row in total.rows if row[4] is not None)
+    total = facet_count(sampled, cap=cap)
+    months = months_counted(row[4] for row in total.rows)
     ids, step = ids_thinned([row[0] for row in total.rows], total.step, COOCCURRENCE_SAMPLE)
     cooccurring = [
         FacetValue(slug=slug, name=name, count=n * step, kind=kind)
