@@ -159,10 +159,15 @@ def test_sqlite_date_walk_lists_the_same_page(monkeypatch):
 
     for i in range(30):
         article_make(f"بوتين في موسكو {i}", "نص عن بوتين", published_on=dt.date(2019 + i % 4, 1 + i % 12, 1))
-    pages = []
+    from django.test.utils import CaptureQueriesContext
+
+    pages, walked = [], []
     for threshold in (10**9, 5):
         monkeypatch.setattr(sqlite, "DATE_WALK_MATCHES", threshold)
         for sort in ("relevance", "newest"):
             data = {"q": "بوتين", "sort": sort, "date_from": "2020-01-01", "date_to": "2021-12-31"}
-            pages.append([a.pk for a in article_search(data=data, facets=False).page.items])
+            with CaptureQueriesContext(connection) as ctx:
+                pages.append([a.pk for a in article_search(data=data, facets=False).page.items])
+            walked.append(any('+"articles_article"."id" IN' in q["sql"] for q in ctx.captured_queries))
     assert pages[:2] == pages[2:] and pages[0]
+    assert walked == [False, False, True, True]
