@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 
 import pytest
@@ -168,6 +169,6 @@ def test_sqlite_date_walk_lists_the_same_page(monkeypatch):
             data = {"q": "بوتين", "sort": sort, "date_from": "2020-01-01", "date_to": "2021-12-31"}
             with CaptureQueriesContext(connection) as ctx:
                 pages.append([a.pk for a in article_search(data=data, facets=False).page.items])
-            walked.append(any('+"articles_article"."id" IN' in q["sql"] for q in ctx.captured_queries))
+            walked.append(any(re.search(r'\+"\w+"\."id" IN', q["sql"]) for q in ctx.captured_queries))
     assert pages[:2] == pages[2:] and pages[0]
     assert walked == [False, False, True, True]
