@@ -28,16 +28,18 @@ sys.path.insert(0, str(ROOT / "bench"))
 TOP = 5
 
 
-def _searches() -> dict[str, dict]:
-    from urllib.parse import parse_qs, urlsplit
+def _searches() -> dict:
+    """The search pages' parameters as the views get them (a QueryDict: entity is multi-valued)."""
+    from urllib.parse import urlsplit
 
     from bench_pages import page_set
+    from django.http import QueryDict
 
     out = {}
     for name, url in page_set().items():
         parts = urlsplit(url)
-        if parts.path == "/search/":
-            out[name] = {k: v if len(v) > 1 else v[0] for k, v in parse_qs(parts.query).items() if k != "page"}
+        if parts.path == "/search/" and "page=" not in parts.query:
+            out[name] = QueryDict(parts.query)
     return out
 
 
