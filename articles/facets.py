@@ -20,14 +20,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import CharField, F, QuerySet
+from django.db.models import CharField, QuerySet
 from django.db.models.functions import Cast, Substr, TruncMonth
 from django.utils.translation import get_language, gettext
 
 from articles.enrich.spans import LOW_CONFIDENCE
 from articles.filters import DATE_PARAMS, UNCLASSIFIED, ArticleFilter
 from articles.models import Article, Entity, Mention, Source, Topic
-from articles.sampling import Count, count_estimate, ids_queryset, ids_thinned
+from articles.sampling import Count, count_estimate, ids_sql, ids_thinned
 from articles.sql import rows_read
 
 FACET_SIZE = 15
@@ -38,8 +38,9 @@ HISTOGRAM_MAX_MONTHS = 36
 FACET_FIELDS = ("pk", "topic_id", "source_id", "enrichment", "f_month")
 # Entity, source and topic timelines read at most this many times the count cap of rows.
 AGGREGATE_BOUND = 4
-# Above the count cap the entity facet counts at most about this many articles (a coarser sample of
-# the counted ones): joining their ~9 mentions each is the facets' dearest query.
+# The entity facet counts at most about this many articles (a coarser sample of the counted ones, and
+# then labelled an estimate, also under the count cap): their ~11 distinct mentions each are the facets'
+# dearest query (7,172 articles: 100 ms at 1,000,000 articles; 2,500: about 35 ms).
 ENTITY_FACET_ROWS = 2500
 
 
@@ -168,6 +169,8 @@ def search_facets(*, filterset: ArticleFilter, rows: list[tuple], step: int, cap
     chosen_topics = [
         (UNCLASSIFIED, unclassified) if t == UNCLASSIFIED else (t.slug, t.name) for t in filterset.selected("topic")
     ]
+    entities, entity_step = _entity_values(filterset, [row[0] for row in rows], step)
+    steps.append(entity_step)
     dated, date_step = rows_without(*DATE_PARAMS)
     months = months_counted(row[4] for row in dated)
     return SearchFacets(
@@ -176,10 +179,7 @@ def search_facets(*, filterset: ArticleFilter, rows: list[tuple], step: int, cap
             "source": _with_selected(
                 _source_values(*rows_without("source")), [(s.slug, s.name) for s in filterset.selected("source")]
             ),
-            "entity": _with_selected(
-                _entity_values(filterset, [row[0] for row in rows], step),
-                [(e.slug, e.name) for e in filterset.selected("entity")],
-            ),
+            "entity": _with_selected(entities, [(e.slug, e.name) for e in filterset.selected("entity")]),
         },
         histogram=histogram_from_months({month: n * date_step for month, n in months.items()}),
         pending=pending,
@@ -229,16 +229,16 @@ def _source_values(rows: Iterable[tuple], step: int) -> list[FacetValue]:
     return [FacetValue(slug=found[s][0], name=found[s][1], count=counts[s] * step) for s in ranked]
 
 
-def _entity_values(filterset: ArticleFilter, ids: list[int], step: int) -> list[FacetValue]:
-    """The FACET_SIZE entities mentioned in the most of ``ids`` (visible ones, of the selected kinds);
-    above ENTITY_FACET_ROWS ids of an estimate, over a coarser sample of them."""
-    if step > 1:
-        ids, step = ids_thinned(ids, step, ENTITY_FACET_ROWS)
+def _entity_values(filterset: ArticleFilter, ids: list[int], step: int) -> tuple[list[FacetValue], int]:
+    """The FACET_SIZE entities mentioned in the most of ``ids`` (visible ones, of the selected kinds),
+    over at most about ENTITY_FACET_ROWS of them (a coarser sample, whose step is returned)."""
+    ids, step = ids_thinned(ids, step, ENTITY_FACET_ROWS)
     kinds = list(filterset.form.cleaned_data.get("kind") or [])
-    return [
+    values = [
         FacetValue(slug=slug, name=name, count=n * step, kind=kind)
         for slug, name, kind, n in entities_counted(ids=ids, kinds=kinds, limit=FACET_SIZE)
     ]
+    return values, step
 
 
 MENTION, ENTITY = (m._meta.db_table for m in (Mention, Entity))
@@ -251,17 +251,20 @@ def entities_counted(
 ) -> list[tuple[str, str, str, int]]:
     """(slug, name, kind, articles) of the visible entities mentioned in the most of the articles
     ``ids``, most first, then by name; ``kinds`` keeps those kinds, ``exclude`` leaves one entity out.
-    One query (the ids are one parameter, :func:`articles.sampling.ids_queryset`)."""
+    One query (the ids are one parameter, :func:`articles.sampling.ids_sql`): the distinct
+    (entity, article) pairs first, then counted per entity, then joined to the few entities (twice
+    as fast as a COUNT(DISTINCT) grouped by the entities' columns: 7,172 articles at 1,000,000, 100
+    against 245 ms)."""
     if not ids:
         return []
-    sql, params = ids_queryset(ids).order_by().annotate(f_id=F("pk")).values("f_id").query.sql_with_params()
+    sql, params = ids_sql(ids)
     kinds = list(kinds or [])
     kind_sql = f"AND e.kind IN ({', '.join(['%s'] * len(kinds))}) " if kinds else ""
     return rows_read(
-        f"SELECT e.slug, e.name, e.kind, COUNT(DISTINCT m.article_id) FROM ({sql}) s "  # noqa: S608
-        f"JOIN {MENTION} m ON m.article_id = s.f_id JOIN {ENTITY} e ON e.id = m.entity_id "
-        f"WHERE m.entity_id <> %s AND {VISIBLE_SQL} {kind_sql}"
-        "GROUP BY e.slug, e.name, e.kind ORDER BY 4 DESC, 2 LIMIT %s",
+        f"SELECT e.slug, e.name, e.kind, t.n FROM (SELECT p.entity_id, COUNT(*) AS n FROM "  # noqa: S608
+        f"(SELECT DISTINCT m.entity_id, m.article_id FROM {MENTION} m WHERE m.article_id IN ({sql})) p "
+        f"GROUP BY p.entity_id) t JOIN {ENTITY} e ON e.id = t.entity_id "
+        f"WHERE e.id <> %s AND {VISIBLE_SQL} {kind_sql}ORDER BY 4 DESC, 2 LIMIT %s",
         [*params, exclude or 0, LOW_CONFIDENCE, *kinds, limit],
     )
 

@@ -13,3 +13,12 @@ def test_postgresql_connections_have_jit_off():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+@pytest.mark.django_db
+def test_postgresql_connections_price_random_reads_for_memory_and_ssd():
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only (DATABASE_URL=postgres://...)")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        assert float(cursor.fetchone()[0]) == 1.1

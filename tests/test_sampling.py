@@ -50,6 +50,11 @@ def test_a_sample_is_a_range_of_the_sample_index():
     assert "article_sample_idx" in plan
 
 
+def test_partial_search_indexes_hold_the_sample_of_16():
+    migration = __import__("articles.migrations.0012_sample_search_indexes", fromlist=["PREDICATE"])
+    assert migration.PREDICATE == sample_sql("id", 16)
+
+
 def test_samples_nest_and_spread_over_alternating_ids():
     ids = range(1, 200_001)
     for step in SAMPLE_STEPS:

@@ -20,6 +20,8 @@ from articles.search.base import IndexDoc, SearchBackend
 from articles.search.query import ParsedQuery, Term
 from articles.sql import TableSQL
 
+# work_mem of a text search's queries (for its bitmaps); transient, per query node.
+SEARCH_WORK_MEM = "64MB"
 MAX_POSITION = 16383  # PostgreSQL's limit for tsvector positions
 MAX_POSITIONS_PER_LEXEME = 256
 # {D, C, B, A}: a title (A) match weighs 2.5 times a body (B) match.
@@ -173,6 +175,10 @@ class PostgresBackend(SearchBackend):
         with transaction.atomic(using=alias):
             with connections[alias].cursor() as cursor:
                 cursor.execute("SET LOCAL enable_seqscan = off")
+                # A common word's GIN bitmap (417,518 matches at 1,000,000 articles) outgrows the 4 MB
+                # default and turns lossy: every row of a lossy page is then rechecked, its vector
+                # detoasted (26,000 of them for a 1/32 sample: 760 ms instead of ~100).
+                cursor.execute(f"SET LOCAL work_mem = '{SEARCH_WORK_MEM}'")
             yield self
 
     def selective(self) -> None:
