@@ -12,7 +12,7 @@ import datetime as dt
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from articles.models import Article, Entity, Mention, Source, Topic
@@ -95,12 +95,17 @@ class ArticleFilter(django_filters.FilterSet):
         return search_filter(queryset, self.parsed, sample=self._sample) if not self.parsed.is_empty else queryset
 
     def filter_entity(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        for entity in value:
-            # While ``sampled`` builds, the mention list is narrowed to the sample too (one in step of
-            # a common entity's mentions, not all of them, reach the article table).
-            mentions = sample_filter(Mention.objects.filter(entity=entity), self._sample, article="article_id")
-            queryset = queryset.filter(pk__in=mentions.values("article_id"))
-        return queryset
+        if not value:
+            return queryset
+        # While ``sampled`` builds, the mention list is narrowed to the sample too (one in step of a
+        # common entity's mentions, not all of them, reach the article table).
+        mentions = sample_filter(Mention.objects.filter(entity__in=value), self._sample, article="article_id")
+        if len(value) > 1:
+            # Articles naming all of them, intersected in the mention index before any article row is
+            # read (two entities in 100,000 and 120,000 articles at 1,000,000: one IN per entity
+            # looked up all 120,000 articles, 1.6 s).
+            mentions = mentions.values("article_id").annotate(n=Count("entity_id", distinct=True)).filter(n=len(value))
+        return queryset.filter(pk__in=mentions.values("article_id"))
 
     def filter_kind(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
         if not value:
