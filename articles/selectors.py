@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, F, Max, QuerySet
+from django.db.models import Count, F, QuerySet
 
 from articles.entity_selectors import (  # noqa: F401 - entity reads live there; re-exported for callers
     EntityHit,
@@ -337,12 +337,14 @@ RELATED_ENTITY_ARTICLES = 3000
 
 
 def articles_related(*, article: Article, limit: int = 5) -> list[Article]:
-    """Articles sharing the most of ``article``'s rarer entities (newest first on ties): the
-    RELATED_ENTITIES least common of its visible entities mentioned in at most
-    RELATED_ENTITY_ARTICLES articles (or its three least common ones if all are commoner)."""
+    """Articles sharing the most of ``article``'s rarer entities (the most recently archived first on
+    ties: counted in the mention index alone, no article row read): the RELATED_ENTITIES least common
+    of its visible entities mentioned in at most RELATED_ENTITY_ARTICLES articles (or its three least
+    common ones if all are commoner)."""
     counts = dict(
         Mention.objects.filter(article=article)
         .filter(Entity.visible_q("entity__"))
+        .order_by()
         .values_list("entity_id", "entity__article_count")
         .distinct()
     )
@@ -352,8 +354,8 @@ def articles_related(*, article: Article, limit: int = 5) -> list[Article]:
         Mention.objects.filter(entity_id__in=entity_ids)
         .exclude(article=article)
         .values("article_id")
-        .annotate(n=Count("entity_id", distinct=True), newest=Max("article__published_on"))
-        .order_by("-n", F("newest").desc(nulls_last=True), "-article_id")[:limit]
+        .annotate(n=Count("entity_id", distinct=True))
+        .order_by("-n", "-article_id")[:limit]
     )
     ids = [row["article_id"] for row in rows]
     by_id = _base().in_bulk(ids)
