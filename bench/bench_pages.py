@@ -220,7 +220,7 @@ def _timed(fn, reps: int) -> tuple[dict, object]:
     return percentiles(samples), value
 
 
-def baselines(*, reps: int) -> dict:
+def baselines(*, reps: int, arabic_config: bool = True) -> dict:
     """Latency of icontains and of PostgreSQL's arabic configuration per query kind, and their recall/precision
     probes next to the archive's own count."""
     from django.db import connection
@@ -254,7 +254,7 @@ def baselines(*, reps: int) -> dict:
             finally:
                 cursor.execute("SET statement_timeout = 0")
 
-    postgres = connection.vendor == "postgresql"
+    postgres = connection.vendor == "postgresql" and arabic_config
     if postgres:
         started = time.perf_counter()
         with connection.cursor() as cursor:
@@ -427,6 +427,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--baselines", action="store_true")
     parser.add_argument("--baseline-reps", type=int, default=5)
+    parser.add_argument(
+        "--no-arabic", action="store_true", help="baselines without PostgreSQL's arabic configuration (its GIN build)"
+    )
     parser.add_argument("--load", type=int, default=0, help="seconds of wrk load test (0: none)")
     parser.add_argument("--load-connections", type=int, default=8)
     parser.add_argument("--out", type=Path)
@@ -466,7 +469,7 @@ def main() -> None:
         process.terminate()
         process.wait(timeout=60)
     if args.baselines:
-        result["baselines"] = baselines(reps=args.baseline_reps)
+        result["baselines"] = baselines(reps=args.baseline_reps, arabic_config=not args.no_arabic)
     result["sizes"] = sizes()
     result["machine_after"] = machine()
     result["command"] = " ".join(sys.argv)
