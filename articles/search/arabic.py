@@ -141,6 +141,12 @@ def _suffix_strips(word: str) -> set[str]:
 @lru_cache(maxsize=200_000)
 def candidates(word: str) -> frozenset[str]:
     """All forms of a spelled word that the stemmed index stores (the word itself included), folded."""
+    return candidates_compute(word)
+
+
+def candidates_compute(word: str) -> frozenset[str]:
+    """:func:`candidates` without its cache, for callers that cache what they derive from it (the
+    index writers: one cache of their own per word instead of two)."""
     if not _ARABIC_RE.match(word):
         return frozenset((word,))
     forms = {word} | _prefix_strips(word)

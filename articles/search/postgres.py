@@ -15,7 +15,7 @@ from functools import lru_cache
 from django.db import connection, connections, router, transaction
 from django.db.models import BooleanField, F, FloatField, QuerySet
 
-from articles.search.arabic import candidates, fold, query_forms
+from articles.search.arabic import candidates_compute, fold, query_forms
 from articles.search.base import IndexDoc, SearchBackend
 from articles.search.query import ParsedQuery, Term
 from articles.sql import TableSQL
@@ -46,7 +46,7 @@ _MARKS = {weight: [f"{p}{weight}" for p in range(MAX_POSITION + 1)] for weight i
 def _lexemes(word: str) -> tuple[tuple[str, ...], str]:
     """(quoted clitic/suffix candidates, quoted folded word) of a spelled word: one cache lookup per
     distinct word of an article gives both vectors' lexemes."""
-    stems = tuple(_quote(form) for form in sorted(candidates(word)))
+    stems = tuple(_quote(form) for form in sorted(candidates_compute(word)))
     exact = _quote(fold(word))
     # The folded word is one of its own candidates: keep one string object for both.
     return stems, next((stem for stem in stems if stem == exact), exact)

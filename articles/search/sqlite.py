@@ -17,7 +17,7 @@ from django.db.models import F, Lookup, QuerySet
 from django.db.models.expressions import RawSQL
 
 from articles.sampling import sample_sql
-from articles.search.arabic import candidates, fold
+from articles.search.arabic import candidates_compute, fold
 from articles.search.base import IndexDoc, SearchBackend
 from articles.search.query import ParsedQuery, Term
 
@@ -39,7 +39,7 @@ def _quote(word: str) -> str:
 @lru_cache(maxsize=200_000)
 def _stem_group(word: str) -> str:
     """A word's candidates as FTS5 text, computed once per distinct word."""
-    return " ".join(sorted(candidates(word)))
+    return " ".join(sorted(candidates_compute(word)))
 
 
 def _stem_text(words: list[str]) -> str:
