@@ -6,7 +6,8 @@ Two stages (issue 12):
 1. **store** (:mod:`articles.store`): batches of ``BATCH_SIZE`` records, one transaction per batch
    holding the articles, their search index and the run's counts, so the articles are searchable
    at once and a killed run's row is exact up to its last batch. Duplicates are decided by the
-   unique fingerprint constraint, so concurrent ingests cannot both insert.
+   unique fingerprint constraint, so concurrent ingests cannot both insert. A thread reads and
+   prepares the next batch (:func:`articles.store.batch_prepare`: no database) while one is stored.
 2. **enrich** (:mod:`articles.enrich.stage`): entities and topic, each article in its own
    transaction. Synchronous by default (before ``ingest_stream`` returns, with a process pool);
    with ``defer_enrichment`` each stored batch queues background tasks (:mod:`articles.tasks`).
@@ -48,9 +49,9 @@ from articles.validation import records_validate
 
 log = logging.getLogger(__name__)
 
-# Records per stage-1 transaction: one multi-row INSERT each (500 rows are about 12,000 parameters,
-# within both databases' limits). INGEST_BATCH_SIZE in the environment changes it (the fault tests
-# use small batches so a kill lands between and inside them).
+# Records per stage-1 transaction: one INSERT each (on SQLite 500 rows are about 12,000 parameters,
+# within its limit; PostgreSQL gets one array per column). INGEST_BATCH_SIZE in the environment
+# changes it (the fault tests use small batches so a kill lands between and inside them).
 BATCH_SIZE = max(1, min(int(os.environ.get("INGEST_BATCH_SIZE", "500")), 2000))
 # Errors kept on the run row; the counts stay exact beyond it.
 MAX_STORED_ERRORS = 1000
