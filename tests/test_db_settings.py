@@ -7,18 +7,16 @@ from django.db import connection
 
 
 @pytest.mark.django_db
-def test_postgresql_connections_have_jit_off():
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        ("jit", "off"),  # JIT compiled every search query for nothing (docs/PERFORMANCE.md)
+        ("random_page_cost", "1.1"),  # memory or SSD: index look-ups priced as such
+    ],
+)
+def test_postgresql_connections_are_set_for_the_archive(setting, expected):
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only (DATABASE_URL=postgres://...)")
     with connection.cursor() as cursor:
-        cursor.execute("SHOW jit")
-        assert cursor.fetchone()[0] == "off"
-
-
-@pytest.mark.django_db
-def test_postgresql_connections_price_random_reads_for_memory_and_ssd():
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL only (DATABASE_URL=postgres://...)")
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW random_page_cost")
-        assert float(cursor.fetchone()[0]) == 1.1
+        cursor.execute(f"SHOW {setting}")
+        assert cursor.fetchone()[0] == expected
