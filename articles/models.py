@@ -8,7 +8,11 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from articles.sampling import SampleHash
+from articles.search.sampling import SampleHash
+
+# A mention below this confidence is "uncertain": its entity is shown to readers only once a second article
+# names it (Entity.visible_q), and the entity facet leaves it out.
+LOW_CONFIDENCE = 0.5
 
 
 class Source(models.Model):
@@ -86,7 +90,7 @@ class IngestRun(models.Model):
     # up to its last committed batch: records_read is where a resumed run continues.
     records_read = models.PositiveIntegerField(_("records read"), default=0)
     records_total = models.PositiveIntegerField(_("records in the file"), null=True, blank=True)
-    # Liveness: the process storing the run and its last sign of life (see articles.runs).
+    # Liveness: the process storing the run and its last sign of life (see articles.ingest.runs).
     worker_host = models.CharField(_("host"), max_length=200, blank=True)
     worker_pid = models.PositiveIntegerField(_("process id"), null=True, blank=True)
     heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
@@ -193,7 +197,7 @@ class Article(models.Model):
     story_lead = models.BooleanField(_("first copy of its story"), default=True, editable=False)
     # MinHash signature (articles.stories.signature: NUM_PERM little-endian uint32 values).
     story_signature = models.BinaryField(null=True, blank=True, editable=False)
-    # Only the ingest's store stage (articles.store) writes "pending"; an article made any other way
+    # Only the ingest's store stage (articles.ingest.store) writes "pending"; an article made any other way
     # (the admin, fixtures) is enriched in its own transaction, or has nothing to wait for.
     enrichment = models.CharField(
         _("enrichment"), max_length=8, choices=Enrichment.choices, default=Enrichment.DONE, editable=False
@@ -214,7 +218,7 @@ class Article(models.Model):
             models.Index(fields=["-created_at"], name="article_created_idx"),
             # Grouped listings: newest story leads first.
             models.Index(fields=["story_lead", "-published_on", "-id"], name="article_lead_published_idx"),
-            # Counts above the cap: the id sample of any step is a range of this (articles.sampling).
+            # Counts above the cap: the id sample of any step is a range of this (articles.search.sampling).
             models.Index(SampleHash("id"), name="article_sample_idx"),
             # Enrichment workers and the "N pending" notes find the few pending articles by this.
             models.Index(
@@ -234,7 +238,7 @@ class Article(models.Model):
     def link_url(self) -> str:
         """The original's URL when it is safe to render as a link (http/https), else "".
 
-        Ingest and the admin accept only such URLs (articles.validation); this guards rows stored before.
+        Ingest and the admin accept only such URLs (articles.ingest.validation); this guards rows stored before.
         """
         return self.url if self.url.lower().startswith(("http://", "https://")) else ""
 
@@ -281,8 +285,6 @@ class Entity(models.Model):
     @staticmethod
     def visible_q(prefix: str = "") -> models.Q:
         """Entities shown to readers: in two articles or more, or in one with a confident mention."""
-        from articles.enrich.spans import LOW_CONFIDENCE
-
         return models.Q(**{f"{prefix}article_count__gte": 2}) | models.Q(
             **{f"{prefix}article_count__gte": 1, f"{prefix}confidence__gte": LOW_CONFIDENCE}
         )

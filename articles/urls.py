@@ -1,11 +1,11 @@
 from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
 
-from articles import api, feeds, views
-from articles.api_schema import api_schema
-from articles.ratelimits import rate_limit
+from articles.web import api, feeds, views
+from articles.web.api_schema import api_schema
+from articles.web.ratelimits import rate_limit
 
-# Expensive requests are rate-limited per client (articles/ratelimits.py); the rest are not counted.
+# Expensive requests are rate-limited per client (articles/web/ratelimits.py); the rest are not counted.
 _export = rate_limit("export")
 _feed = rate_limit("feed")
 _listing = rate_limit("deep_page")
@@ -28,7 +28,7 @@ urlpatterns = [
     path("entities/", _search(views.entity_index), name="entity_index"),
     path("entities/<str:slug>/", _listing(views.entity_detail), name="entity_detail"),
     path("entities/<str:slug>/feed/", _feed(feeds.EntityFeed()), name="entity_feed"),
-    path("saved/", include("articles.alerts.urls")),
+    path("saved/", include("articles.web.alerts_urls")),
     # The API is read-only (GET only): exempt from CSRF so any other method is a 405 as documented, not a 403.
     path("api/articles/", csrf_exempt(_search(api.articles)), name="api_articles"),
     path("api/entities/", csrf_exempt(_search(api.entities)), name="api_entities"),

@@ -1,4 +1,4 @@
-"""Date lines: the archive's own table (articles.dates.parse_date) against dateparser, on 100+ real lines.
+"""Date lines: the archive's own table (articles.ingest.dates.parse_date) against dateparser, on 100+ real lines.
 
     DEBUG=1 .venv/bin/python bench/bench_dates.py --dateparser-python /tmp/dpvenv/bin/python
 
@@ -119,7 +119,7 @@ json.dump(out, sys.stdout)
 
 
 def ours(line: str) -> str | None:
-    from articles.dates import DateParseError, parse_date
+    from articles.ingest.dates import DateParseError, parse_date
 
     try:
         return parse_date(line).isoformat()
@@ -155,7 +155,7 @@ def main() -> None:
     doc = [
         "# Date lines: the archive's table against dateparser",
         "",
-        "Issue 11 §4. `bench/bench_dates.py` reads every line with `articles.dates.parse_date` (the archive's",
+        "Issue 11 §4. `bench/bench_dates.py` reads every line with `articles.ingest.dates.parse_date` (the archive's",
         "own month table, hijridate for Hijri dates) and with dateparser 1.5.0 (`dateparser.parse` with",
         "`languages=['ar', 'en', 'fr']`, `DATE_ORDER='DMY'`, then `search_dates` when `parse` finds nothing).",
         "A line counts as right when the date is the corpus's own ISO date. The lines are the corpora's raw",
@@ -172,7 +172,7 @@ def main() -> None:
         "are the unbiased part; both readers get all of them. dateparser misses the families by its own",
         "coverage: Levantine names and numbered forms, month/month pairs, glued م, Arabic ordinals and Hijri",
         "dates, and half the Maghrebi names. An unreadable line never costs the article: it is stored undated",
-        "and the run warns with the line number (`articles/dump.py`).",
+        "and the run warns with the line number (`articles/ingest/readers/dump.py`).",
         "",
         "| family | lines | table | dateparser |",
         "| --- | ---: | ---: | ---: |",

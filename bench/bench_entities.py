@@ -58,7 +58,8 @@ def main() -> None:
     from articles.enrich.entity_service import article_mentions_replace
     from articles.enrich.ner.base import EntitySpan
     from articles.enrich.pipeline import Enrichment, spans_compute
-    from articles.ingest import article_store, source_get_or_create
+    from articles.ingest.service import article_store
+    from articles.ingest.store import source_get_or_create
     from articles.models import Article, Entity, Mention
 
     if "articles.enrich.topic_service" not in sys.modules:

@@ -1,4 +1,4 @@
-"""Error of the estimated counts above the cap (articles.sampling), against exact counts.
+"""Error of the estimated counts above the cap (articles.search.sampling), against exact counts.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/archive_bench .venv/bin/python bench/bench_estimates.py \
         --out var/bench/estimates-pg-1m.json
@@ -46,10 +46,10 @@ def _searches() -> dict:
 def _errors(data: dict) -> dict:
     from django.db.models import Q
 
-    from articles.filters import ArticleFilter
     from articles.models import Article, Mention
-    from articles.search import search_planned
-    from articles.selectors import article_search
+    from articles.search.backend import search_planned
+    from articles.search.filters import ArticleFilter
+    from articles.search.selectors import article_search
 
     started = time.perf_counter()
     result = article_search(data=data)

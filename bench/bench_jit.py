@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/archive_bench .venv/bin/python bench/bench_jit.py [--reps 5]
 
-Captures the SQL of one search page per query kind (``articles.selectors.article_search``, planner hints
+Captures the SQL of one search page per query kind (``articles.search.selectors.article_search``, planner hints
 included), then re-runs those statements in one transaction per page with ``SET LOCAL jit = on`` and
 ``off`` (``jit_above_cost`` etc. at their defaults) and reports the median wall time of the page's queries
 and the JIT compilation time PostgreSQL reports in ``EXPLAIN (ANALYZE, FORMAT JSON)``.
@@ -36,7 +36,7 @@ def main() -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from articles.selectors import article_search
+    from articles.search.selectors import article_search
 
     out = {}
     for kind, text in QUERIES.items():

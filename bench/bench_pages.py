@@ -289,8 +289,8 @@ def baselines(*, reps: int, arabic_config: bool = True) -> dict:
 
 def _archive_count(text: str) -> int:
     """Exact match count of the archive's own search (uncapped, for the quality table)."""
-    from articles.filters import ArticleFilter
     from articles.models import Article
+    from articles.search.filters import ArticleFilter
 
     return ArticleFilter({"q": text}, queryset=Article.objects.all()).qs.count()
 
@@ -333,7 +333,7 @@ def load_test(port: int, pages: dict[str, str], *, seconds: int, connections: in
     wrk = shutil.which("wrk")
     if wrk is None:
         return {"skipped": "wrk not installed (apt-get install wrk)"}
-    from articles.sampling import sample_filter
+    from articles.search.sampling import sample_filter
 
     # Articles spread over the archive (its id sample; ORDER BY random() would sort a million rows).
     ids = list(sample_filter(Article.objects.all(), 512).values_list("pk", flat=True)[:200])

@@ -65,7 +65,7 @@ def records(n: int):
 def load(n: int) -> float:
     from articles.enrich.topics.train import ANT_CATEGORY_TO_SLUG
     from articles.models import Article, Entity, Mention, Source, Topic
-    from articles.search import articles_index_bulk
+    from articles.search.backend import articles_index_bulk
     from articles.text import search_key
 
     started = time.perf_counter()
@@ -132,7 +132,8 @@ def timed(fn) -> float:
 def rare_word() -> tuple[str, int]:
     """A word found in a handful of articles (so 'newest first' meets the date-index trap)."""
     from articles.models import Article
-    from articles.search import query_parse, search_filter
+    from articles.search.backend import search_filter
+    from articles.search.query import query_parse
 
     for word in ["الفيسبوكية", "بيونغيانغ", "الحوثيين", "كوالالمبور", "أوكرانيا"]:
         count = search_filter(Article.objects.all(), query_parse(word)).count()
@@ -146,11 +147,12 @@ def measure(n: int, index_seconds: float) -> list[tuple[str, str]]:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from articles import selectors
-    from articles.facets import FACET_FIELDS, search_facets
     from articles.models import Article
-    from articles.sampling import count_estimate
-    from articles.search import query_parse, search_filter, search_planned
+    from articles.search import selectors
+    from articles.search.backend import search_filter, search_planned
+    from articles.search.facets import FACET_FIELDS, search_facets
+    from articles.search.query import query_parse
+    from articles.search.sampling import count_estimate
 
     rare, rare_count = rare_word()
     common = "الرئيس"
@@ -254,7 +256,8 @@ def variants() -> list[tuple[str, str, str, str]]:
     from django.db import transaction
 
     from articles.models import Article, Source
-    from articles.search import article_index, query_parse, search_filter
+    from articles.search.backend import article_index, search_filter
+    from articles.search.query import query_parse
 
     rows = []
     with transaction.atomic():

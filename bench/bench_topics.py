@@ -33,7 +33,8 @@ def _articles(path: Path, n: int) -> list[tuple[str, str]]:
         # Evenly spaced records: a spread over sources and topics, not one block of the file.
         picked = records[:: max(1, len(records) // n)][:n]
         return [(r["title"], r["text"]) for r in picked]
-    from articles.dump import clippings, parse_path
+    from articles.ingest.readers.base import clippings
+    from articles.ingest.readers.formats import parse_path
 
     seed = [(c.title, c.body) for c in clippings(parse_path(ROOT / "fixtures" / "seed_dump.txt"))]
     return (seed * (n // len(seed) + 1))[:n]

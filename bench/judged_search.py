@@ -49,8 +49,9 @@ def _setup() -> None:
 def run(out: Path) -> None:
     _setup()
     from articles.models import Article, Source
-    from articles.search import articles_index_bulk, query_parse, search_filter, search_ranked_ids
+    from articles.search.backend import articles_index_bulk, search_filter, search_ranked_ids
     from articles.search.highlight import snippet
+    from articles.search.query import query_parse
 
     source = Source.objects.create(name="ANT", key="ant", slug="ant")
     docnos: dict[int, str] = {}

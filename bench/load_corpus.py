@@ -4,7 +4,7 @@
         var/bench/corpus-100k.jsonl.gz [--limit N] [--workers 2]
 
 EMPTIES the target database's articles, mentions, entities and sources first (a benchmark database only).
-It is not a second ingest: the fingerprint (``articles.ingest.fingerprint_compute``), the search keys and index
+It is not a second ingest: the fingerprint (``articles.ingest.store.fingerprint_compute``), the search keys and index
 documents (``articles.search.base.IndexDoc``), the PostgreSQL vectors (``articles.search.postgres.vectors``) and
 the SQLite FTS rows (``SqliteBackend.index``) are the ingest path's own functions. What it skips is NER and topic
 classification: the corpus carries its mentions and its topic. Row values come from model instances
@@ -43,7 +43,7 @@ def _prepare(batch: list[dict]) -> list[tuple]:
     """Worker: (fingerprint, index doc, postgres vectors or None) per record: the CPU-heavy part."""
     from django.db import connection
 
-    from articles.ingest import fingerprint_compute
+    from articles.ingest.store import fingerprint_compute
     from articles.search.base import IndexDoc
 
     out = []

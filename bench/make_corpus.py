@@ -80,7 +80,7 @@ def real_articles() -> list[dict]:
 
 def gazetteer(articles: list[dict], rng: random.Random) -> dict[str, tuple[str, str]]:
     """Surface form → (kind, canonical name) from the shipped NER over a seeded sample."""
-    from articles.enrich.pipeline import spans_compute
+    from articles.enrich.entity_service import spans_compute
 
     counts: Counter = Counter()
     for article in rng.sample(articles, min(GAZETTEER_SAMPLE, len(articles))):

@@ -28,9 +28,10 @@ import atheris
 # No django.setup(): it would import the archive's modules (admin autodiscovery) before they can be
 # instrumented. The parsers need settings only (ARTICLE_MAX_CHARS), which load lazily.
 with atheris.instrument_imports(include=["articles"]):
-    from articles.dump import Clipping, NotUtf8Error, RecordError, parse_stream
+    from articles.ingest.readers.base import Clipping, NotUtf8Error, RecordError
+    from articles.ingest.readers.formats import parse_stream
+    from articles.ingest.validation import records_validate
     from articles.search.query import query_parse
-    from articles.validation import records_validate
 
 
 def test_one_input(data: bytes) -> None:

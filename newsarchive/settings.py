@@ -60,7 +60,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # A database outage answers 503 (HTML page or JSON for /api/), logged; see articles/outage.py.
-    "articles.outage.DatabaseOutageMiddleware",
+    "articles.web.outage.DatabaseOutageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "newsarchive.db_router.ReplicaReadMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -234,7 +234,7 @@ RQ_QUEUES = {name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600} for name in _QUEU
 RQ = {"JOB_CLASS": "django_tasks_rq.backend.Job"}
 # A running ingest that has shown no sign of life for this long is marked interrupted.
 RUN_STALE_SECONDS = int(os.environ.get("RUN_STALE_SECONDS", "300"))
-# Called with each stored batch inside its transaction (articles.store); e.g. story assignment.
+# Called with each stored batch inside its transaction (articles.ingest.store); e.g. story assignment.
 INGEST_STORE_HOOKS: list[str] = []
 
 # After an ingest's enrichment (and when the background backlog is empty), join new spellings of known

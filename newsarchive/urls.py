@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from articles.views import favicon
+from articles.web.views import favicon
 
 urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page links: send them to the static icon.
@@ -14,4 +14,4 @@ urlpatterns = [
 ]
 
 # A database outage outside a view (in a middleware) still answers 503, not a bare 500.
-handler500 = "articles.outage.server_error"
+handler500 = "articles.web.outage.server_error"

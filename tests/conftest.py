@@ -45,7 +45,7 @@ def shared_data() -> Path:
 @pytest.fixture
 def ingested_seed(db, seed_path):
     """The seed dump ingested through the real service (single process)."""
-    from articles.ingest import ingest_stream
+    from articles.ingest.service import ingest_stream
 
     with open(seed_path, "rb") as handle:
         run = ingest_stream(handle, name=str(seed_path), workers=0)

@@ -25,7 +25,8 @@ from django.db import connections  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from articles.ingest import article_store, source_get_or_create  # noqa: E402
+from articles.ingest.service import article_store  # noqa: E402
+from articles.ingest.store import source_get_or_create  # noqa: E402
 from articles.models import Article  # noqa: E402
 from tests.pg_pair import replay_wait  # noqa: E402
 

@@ -7,7 +7,7 @@ import uuid
 
 from articles.enrich.entity_service import alias_phonetic, entities_recount
 from articles.models import Article, Entity, EntityAlias, Mention, Source, Topic
-from articles.search import article_index
+from articles.search.backend import article_index
 from articles.text import search_key
 
 

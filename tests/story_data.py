@@ -6,7 +6,7 @@ import datetime as dt
 import io
 import json
 
-from articles.ingest import ingest_stream
+from articles.ingest.service import ingest_stream
 
 WIRE_TITLE = "مجلس الأمن يعقد جلسة طارئة لبحث الأوضاع في درعا"
 WIRE_BODY = (

@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group, Permission, User
 from django.urls import reverse
 
 from articles.enrich.pipeline import Enrichment
-from articles.ingest import fingerprint_compute, source_get_or_create
+from articles.ingest.store import fingerprint_compute, source_get_or_create
 from articles.models import Article, BlockedEntity, Entity, EntityAlias, Mention, Source, Topic
 
 BODY = "قال الرئيس الروسي فلاديمير بوتين في موسكو إن التعاون مع الصين سيستمر.\nوأضاف أن مجموعة بريكس تتوسع."
@@ -28,7 +28,7 @@ def _noop(*args, **kwargs):
 
 # Modules other agents write; a stand-in is installed only while they are missing.
 _STAND_INS = {
-    "articles.search": {"article_index": _noop},
+    "articles.search.backend": {"article_index": _noop},
     "articles.enrich.entity_service": {
         "article_mentions_replace": _noop,
         "article_entities_extract": _noop,
@@ -60,7 +60,7 @@ def real_pipeline_reason() -> str | None:
 @pytest.fixture
 def stub_enrichment(monkeypatch):
     """No NER/topic models needed: enrichment finds nothing; missing services get stand-ins."""
-    monkeypatch.setattr("articles.ingest.enrichment_compute", lambda title, body: Enrichment())
+    monkeypatch.setattr("articles.ingest.service.enrichment_compute", lambda title, body: Enrichment())
     monkeypatch.setattr("articles.enrich.pipeline.enrichment_compute", lambda title, body: Enrichment())
     for name, attrs in _STAND_INS.items():
         try:
@@ -240,7 +240,7 @@ def test_editing_text_reextracts_and_reindexes(admin_client, monkeypatch, stub_e
     calls = []
     entity_service = importlib.import_module("articles.enrich.entity_service")
     topic_service = importlib.import_module("articles.enrich.topic_service")
-    search = importlib.import_module("articles.search")
+    search = importlib.import_module("articles.search.backend")
     monkeypatch.setattr(entity_service, "article_entities_extract", lambda a: calls.append(("extract", a.pk)))
     monkeypatch.setattr(topic_service, "article_classify", lambda a, **kw: calls.append(("classify", a.pk)))
     monkeypatch.setattr(search, "article_index", lambda a: calls.append(("index", a.pk)))
@@ -511,7 +511,7 @@ def test_entity_merge_survives_reextraction(editor_client, editor, entity_servic
                 if start >= 0 and text[start : start + len(name) + 1].strip() == name
             ]
 
-    monkeypatch.setattr("articles.enrich.pipeline.get_backend", lambda *a, **kw: FakeNer())
+    monkeypatch.setattr("articles.enrich.entity_service.get_backend", lambda *a, **kw: FakeNer())
     first = article_make(title="لقاء في موسكو", body="التقى بوتين وفدا صينيا في موسكو.")
     second = article_make(title="تصريح من الكرملين", body="قال بوتن إن التعاون مستمر.")
     for article in (first, second):

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.files.uploadhandler import StopUpload
 from django.urls import reverse
 
-from articles.forms import DumpUploadForm
+from articles.admin.forms import DumpUploadForm
 from articles.models import Article, IngestRun
 from tests import test_admin as shared
 from tests.test_admin import real_pipeline_reason
@@ -113,7 +113,7 @@ def test_editor_uploads_json_lines(editor_client, editor, upload_dir, stub_enric
 
 @pytest.mark.django_db
 def test_preview_shows_duplicates_with_links(admin_client, upload_dir, stub_enrichment, seed_path):
-    from articles.ingest import ingest_stream
+    from articles.ingest.service import ingest_stream
 
     with open(seed_path, "rb") as handle:
         ingest_stream(handle, name="seed", workers=0)
@@ -140,7 +140,7 @@ def test_oversized_file_is_refused_before_reading_it(admin_client, settings, upl
 @pytest.mark.django_db
 def test_size_limit_handler_stops_mid_stream(settings, upload_dir, stub_enrichment, admin_client):
     """Without a Content-Length over the limit (e.g. small framing), the chunk counter still stops it."""
-    from articles.admin_upload import SizeLimitUploadHandler
+    from articles.admin.uploads import SizeLimitUploadHandler
 
     handler = SizeLimitUploadHandler(None, limit=10)
     handler.handle_raw_input(None, {}, 5, b"", None)
@@ -198,9 +198,9 @@ def test_confirm_never_takes_a_path_from_the_client(admin_client, upload_dir, st
 def test_failure_half_way_keeps_stored_articles_and_marks_the_run_failed(
     admin_client, upload_dir, monkeypatch, stub_enrichment
 ):
-    import articles.ingest
+    import articles.ingest.service
 
-    real_store = articles.ingest.articles_store_batch
+    real_store = articles.ingest.service.articles_store_batch
     calls = []
 
     def failing_store(clippings, **kwargs):
@@ -212,8 +212,8 @@ def test_failure_half_way_keeps_stored_articles_and_marks_the_run_failed(
         return real_store(clippings, **kwargs)
 
     response = _preview(admin_client, DUMP)
-    monkeypatch.setattr(articles.ingest, "BATCH_SIZE", 1)
-    monkeypatch.setattr(articles.ingest, "articles_store_batch", failing_store)
+    monkeypatch.setattr(articles.ingest.service, "BATCH_SIZE", 1)
+    monkeypatch.setattr(articles.ingest.service, "articles_store_batch", failing_store)
     response = admin_client.post(CONFIRM, {"sha256": response.context["stored"].sha256}, follow=True)
     run = IngestRun.objects.get()
     assert run.status == IngestRun.Status.FAILED and "disk full" in run.failure_reason
@@ -222,7 +222,7 @@ def test_failure_half_way_keeps_stored_articles_and_marks_the_run_failed(
     assert "disk full" in response.content.decode()
     # One click resumes it from the kept file: no second upload, nothing stored twice.
     assert 'id="run-resume-button"' in response.content.decode()
-    monkeypatch.setattr(articles.ingest, "articles_store_batch", real_store)
+    monkeypatch.setattr(articles.ingest.service, "articles_store_batch", real_store)
     resume = reverse("admin:articles_ingestrun_resume", args=[run.pk])
     response = admin_client.post(resume, follow=True)
     resumed = IngestRun.objects.get(resumed_from=run)
@@ -245,13 +245,13 @@ def test_confirm_returns_at_once_with_a_queued_run_and_its_progress(admin_client
     run = IngestRun.objects.get()
     assert run.status == IngestRun.Status.QUEUED and not Article.objects.exists()
     task = DBTaskResult.objects.get()
-    assert task.task_path == "articles.tasks.ingest_run_task" and task.args_kwargs["args"] == [run.pk]
+    assert task.task_path == "articles.ingest.upload.ingest_run_task" and task.args_kwargs["args"] == [run.pk]
     html = response.content.decode()
     assert 'id="run-progress"' in html and "js/run_progress.js" in html and "<script>" not in html
     progress = admin_client.get(reverse("admin:articles_ingestrun_progress", args=[run.pk])).json()
     assert progress["status"] == "queued" and progress["finished"] is False
     # A worker picks it up: the same task body, then the progress says what happened.
-    from articles.ingest_upload import upload_run_execute
+    from articles.ingest.upload import upload_run_execute
 
     assert upload_run_execute(run_id=run.pk) == "succeeded"
     assert upload_run_execute(run_id=run.pk) == "not queued"  # a task run twice does nothing

@@ -82,14 +82,14 @@ def test_filters_and_sorts(client, data):
 
 @override_settings(SEARCH_COUNT_CAP=2)
 def test_paging_and_estimated_count(client, data):
-    from articles import api
+    from articles.web import api
 
     api.PER_PAGE, saved = 1, api.PER_PAGE
     try:
         body = client.get("/api/articles/", {"q": "فرنسا OR بوتين"}).json()
     finally:
         api.PER_PAGE = saved
-    # Above the cap the count is an estimate (articles.sampling), never below the cap it passed.
+    # Above the cap the count is an estimate (articles.search.sampling), never below the cap it passed.
     assert body["count"] > 2 and body["count_is_estimate"] is True
     assert "page=2" in body["next"] and "q=" in body["next"]
 

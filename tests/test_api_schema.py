@@ -11,7 +11,7 @@ import requests
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-from articles.api_schema import openapi_document
+from articles.web.api_schema import openapi_document
 from tests.search_data import article_make, entity_make, source_make, topic_get
 
 schemathesis = pytest.importorskip("schemathesis", reason="schemathesis not installed (pip install -e '.[dev]')")

@@ -11,9 +11,9 @@ from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
 
-from articles.charts import histogram_chart, sparkline
-from articles.pagination import CappedPage
-from articles.selectors import Bar
+from articles.search.pagination import CappedPage
+from articles.search.selectors import Bar
+from articles.web.charts import histogram_chart, sparkline
 from tests.search_data import article_make, source_make, world_make
 
 pytestmark = pytest.mark.django_db

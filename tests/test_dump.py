@@ -10,8 +10,11 @@ import tracemalloc
 
 import pytest
 
-from articles.dates import DateParseError, parse_date
-from articles.dump import Clipping, NotUtf8Error, RecordError, check_utf8, parse_dump, parse_path, parse_stream
+from articles.ingest.dates import DateParseError, parse_date
+from articles.ingest.readers.base import Clipping, NotUtf8Error, RecordError
+from articles.ingest.readers.dump import parse_dump
+from articles.ingest.readers.formats import parse_path, parse_stream
+from articles.ingest.readers.lines import check_utf8
 
 
 def parse_text(text: str, encoding: str = "utf-8") -> list:

@@ -13,7 +13,8 @@ from articles.enrich.ner import base as ner_base
 from articles.enrich.ner.base import EntitySpan, NerBackend
 from articles.enrich.pipeline import Enrichment, spans_compute
 from articles.enrich.resolve import article_resolve, mention_form, mention_keys, name_key
-from articles.ingest import article_store, source_get_or_create
+from articles.ingest.service import article_store
+from articles.ingest.store import source_get_or_create
 from articles.management.commands.extract_entities import model_file
 from articles.models import Article, BlockedEntity, Entity, EntityAlias, Mention
 
@@ -154,7 +155,7 @@ def no_topics(monkeypatch):
         title_spans, body_spans = spans_compute(title, body)
         return Enrichment(title_spans=title_spans, body_spans=body_spans)
 
-    monkeypatch.setattr("articles.ingest.enrichment_compute", ner_only)
+    monkeypatch.setattr("articles.ingest.service.enrichment_compute", ner_only)
     monkeypatch.setattr("articles.enrich.pipeline.enrichment_compute", ner_only)
 
 
@@ -426,7 +427,7 @@ def test_batch_extraction_skips_a_failing_article(dict_ner, monkeypatch):
 @pytest.mark.skipif(not MODEL.exists(), reason=f"NER model not trained yet: {MODEL} absent")
 @pytest.mark.django_db
 def test_seed_entities_with_shipped_model(no_topics, settings, seed_path):
-    from articles.ingest import ingest_stream
+    from articles.ingest.service import ingest_stream
 
     settings.NER_BACKEND = "crf"
     with open(seed_path, "rb") as handle:

@@ -17,7 +17,7 @@ from django.core.management import call_command
 from articles.enrich.consolidate import entities_consolidate, entity_join_split
 from articles.enrich.entity_service import article_mentions_replace
 from articles.enrich.ner.base import EntitySpan
-from articles.entity_selectors import entity_search
+from articles.enrich.selectors import entity_search
 from articles.models import Entity, EntityAlias, EntityJoin, Mention
 from tests.search_data import article_make, source_make
 
@@ -335,9 +335,9 @@ def test_ingest_joins_a_new_spelling_without_a_manual_command(monkeypatch, setti
     import io
 
     from articles.enrich.pipeline import Enrichment
-    from articles.ingest import ingest_stream
+    from articles.ingest.service import ingest_stream
 
-    monkeypatch.setattr("articles.ingest.enrichment_compute", lambda title, body: Enrichment())
+    monkeypatch.setattr("articles.ingest.service.enrichment_compute", lambda title, body: Enrichment())
     monkeypatch.setattr("articles.enrich.pipeline.enrichment_compute", lambda title, body: Enrichment())
     _article("قال فلاديمير بوتين إن", [("فلاديمير بوتين", "PERS")])
     _article("قال فلاديمير بوتن إن", [("فلاديمير بوتن", "PERS")])

@@ -7,7 +7,8 @@ import pytest
 from articles.enrich.names import phonetic_key, phonetic_words, vowel_variants
 from articles.enrich.ner.base import EntitySpan
 from articles.enrich.resolve import article_resolve, name_key
-from articles.enrich.spans import LOW_CONFIDENCE, span_clean, spans_clean
+from articles.enrich.spans import span_clean, spans_clean
+from articles.models import LOW_CONFIDENCE
 
 
 def _clean(text: str, kind: str = "PERS", offset: int = 7) -> list[str]:

@@ -16,7 +16,10 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from articles.dump import Clipping, RecordError, parse_dump, parse_jsonl, parse_stream
+from articles.ingest.readers.base import Clipping, RecordError
+from articles.ingest.readers.dump import parse_dump
+from articles.ingest.readers.formats import parse_stream
+from articles.ingest.readers.jsonl import parse_jsonl
 from articles.search.query import query_parse
 
 # Bounded in CI; `HYPOTHESIS_PROFILE=long` runs each property 50x longer.
@@ -94,7 +97,7 @@ def test_jsonl_parser_gives_one_item_per_record_line(lines):
 
 @given(st.binary(max_size=3000), st.sampled_from(["x.txt", "x.jsonl"]))
 def test_any_bytes_are_refused_up_front_or_parsed(data, name):
-    from articles.dump import NotUtf8Error
+    from articles.ingest.readers.base import NotUtf8Error
 
     try:
         items = list(parse_stream(io.BufferedReader(io.BytesIO(data)), name))
@@ -117,8 +120,8 @@ def test_query_parser_never_raises(raw):
 @given(st.lists(json_line, min_size=1, max_size=8))
 def test_ingest_stores_or_rejects_every_record(lines):
     """stored + duplicates + rejected = records; the run always finishes."""
-    from articles.dump import NotUtf8Error
-    from articles.ingest import ingest_stream
+    from articles.ingest.readers.base import NotUtf8Error
+    from articles.ingest.service import ingest_stream
     from articles.models import IngestRun
 
     data = b"\n".join(lines) + b"\n"

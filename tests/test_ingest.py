@@ -12,9 +12,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from articles import ingest as ingest_module
 from articles.enrich.pipeline import Enrichment
-from articles.ingest import fingerprint_compute, ingest_stream, source_get_or_create
+from articles.ingest import service as ingest_module
+from articles.ingest.service import ingest_stream
+from articles.ingest.store import fingerprint_compute, source_get_or_create
 from articles.models import Article, IngestRun, Source
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -194,8 +195,8 @@ def test_parallel_workers_give_the_same_result(plain):
 
 @pytest.mark.django_db
 def test_parser_warnings_are_listed_on_the_run_and_cost_no_record(plain):
-    from articles.dump import Clipping
-    from articles.ingest import ingest_items
+    from articles.ingest.readers.base import Clipping
+    from articles.ingest.service import ingest_items
 
     items = [
         Clipping(title="عنوان 1", paragraphs=["فقرة 1"], source="وكالة", line=1, warnings=["date unreadable"]),

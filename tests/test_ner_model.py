@@ -12,8 +12,8 @@ import pytest
 
 from articles.enrich.ner import EntitySpan, get_backend
 from articles.enrich.ner.conll import bio_spans, evaluate, format_report, read_conll, split_dev
+from articles.enrich.ner.files import DEFAULT_MODEL_DIR, MODEL_FILE
 from articles.enrich.ner.segment import sentences_with_offsets
-from articles.enrich.ner.train import DEFAULT_MODEL_DIR, MODEL_FILE
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "fixtures" / "seed_dump.txt"

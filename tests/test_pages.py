@@ -9,7 +9,8 @@ import pytest
 from django.urls import reverse
 
 from articles.enrich.pipeline import Enrichment
-from articles.ingest import article_store, source_get_or_create
+from articles.ingest.service import article_store
+from articles.ingest.store import source_get_or_create
 from articles.models import Article
 
 

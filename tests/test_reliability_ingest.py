@@ -11,8 +11,8 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from articles.dump import parse_stream
-from articles.ingest import ingest_stream
+from articles.ingest.readers.formats import parse_stream
+from articles.ingest.service import ingest_stream
 from articles.models import Article, IngestRun
 
 pytestmark = pytest.mark.django_db
@@ -197,7 +197,7 @@ def test_bad_encoding_section_anywhere_costs_exactly_its_record(bad_section, off
 
 
 def test_a_file_wholly_not_utf8_is_still_refused_up_front():
-    from articles.dump import NotUtf8Error
+    from articles.ingest.readers.base import NotUtf8Error
 
     data = dump_records(0, 30).decode().encode("cp1256")
     with pytest.raises(NotUtf8Error, match="Windows-1256"):
@@ -311,7 +311,7 @@ def test_a_well_formed_dump_has_no_warnings(seed_path):
 
 
 def test_a_line_over_the_parser_limit_is_rejected_unread_and_the_rest_stored(monkeypatch):
-    monkeypatch.setattr("articles.dump.MAX_LINE_BYTES", 64 * 1024)
+    monkeypatch.setattr("articles.ingest.readers.lines.MAX_LINE_BYTES", 64 * 1024)
     huge = json.dumps({"title": "كبير", "text": "كلمة " * 40_000, "source": "مصدر"}).encode()
     run = ingest(jsonl(good(1), huge, good(3)))
     assert_only_bad_lost(run, bad_lines=[2], total=3)
@@ -319,7 +319,7 @@ def test_a_line_over_the_parser_limit_is_rejected_unread_and_the_rest_stored(mon
 
 
 def test_a_dump_paragraph_over_the_parser_limit_costs_only_its_record(monkeypatch):
-    monkeypatch.setattr("articles.dump.MAX_LINE_BYTES", 64 * 1024)
+    monkeypatch.setattr("articles.ingest.readers.lines.MAX_LINE_BYTES", 64 * 1024)
     data = dump_records(0, 2) + ("عنوان\n" + "كلمة " * 40_000 + "\nالمصدر: مأرب برس\nإقرأ أيضاً:\n").encode()
     data += dump_records(2, 2)
     run = ingest(data, name="dump.txt")
@@ -348,7 +348,7 @@ def test_ner_in_blocks_tags_exactly_as_in_one_piece(monkeypatch):
 
 
 def test_the_upload_preview_rejects_what_the_ingest_will_reject(tmp_path, settings):
-    from articles.admin_upload import StoredUpload, upload_preview
+    from articles.admin.uploads import StoredUpload, upload_preview
 
     settings.UPLOAD_DIR = tmp_path
     data = jsonl(good(1), {**good(2), "url": "javascript:alert(1)"}, {**good(3), "title": words(1001)})

@@ -16,7 +16,7 @@ import pytest
 from django.db import InterfaceError, OperationalError
 from django.urls import reverse
 
-from articles import selectors
+from articles.search import selectors
 from tests.search_data import article_make, entity_make, source_make, topic_get
 
 pytestmark = pytest.mark.django_db
@@ -104,7 +104,7 @@ def three_articles():
 
 def test_json_export_failing_mid_stream_does_not_parse_and_is_logged(client, monkeypatch, three_articles, caplog):
     monkeypatch.setattr(selectors, "articles_by_ids", _fail_after(2))
-    with caplog.at_level(logging.ERROR, logger="articles.views"):
+    with caplog.at_level(logging.ERROR, logger="articles.web.views"):
         response = client.get(reverse("search_export_json"))
         body = b"".join(response.streaming_content).decode()
     assert response.status_code == 200  # the headers had gone out
@@ -116,7 +116,7 @@ def test_json_export_failing_mid_stream_does_not_parse_and_is_logged(client, mon
 
 def test_csv_export_failing_mid_stream_ends_with_an_error_line(client, monkeypatch, three_articles, caplog):
     monkeypatch.setattr(selectors, "articles_by_ids", _fail_after(1))
-    with caplog.at_level(logging.ERROR, logger="articles.views"):
+    with caplog.at_level(logging.ERROR, logger="articles.web.views"):
         response = client.get(reverse("search_export_csv"))
         body = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body)))
@@ -150,7 +150,7 @@ def test_outage_gives_readers_an_arabic_503_page(client, monkeypatch, caplog, na
     # Every query fails, as when the server is gone: the cursor itself raises.
     monkeypatch.setattr("django.db.backends.utils.CursorWrapper.execute", down)
     monkeypatch.setattr("django.db.backends.utils.CursorWrapper.executemany", down)
-    with caplog.at_level(logging.ERROR, logger="articles.outage"):
+    with caplog.at_level(logging.ERROR, logger="articles.web.outage"):
         response = client.get(reverse(name, kwargs=kwargs))
     assert response.status_code == 503
     assert int(response["Retry-After"]) > 0
@@ -273,7 +273,7 @@ def test_every_feed_in_the_url_configuration_is_xml_safe():
     from django.contrib.syndication.views import Feed
     from django.urls import get_resolver
 
-    from articles.feeds import XmlSafeAtom1Feed
+    from articles.web.feeds import XmlSafeAtom1Feed
 
     def feeds(resolver):
         for pattern in resolver.url_patterns:

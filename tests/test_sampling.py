@@ -11,8 +11,8 @@ from django.db import connection
 from django.test import override_settings
 
 from articles.models import Article
-from articles.sampling import SAMPLE_STEPS, Count, count_estimate, in_sample, sample_filter, sample_sql
-from articles.selectors import article_search
+from articles.search.sampling import SAMPLE_STEPS, Count, count_estimate, in_sample, sample_filter, sample_sql
+from articles.search.selectors import article_search
 from tests.search_data import source_make, topic_get
 
 pytestmark = pytest.mark.django_db
@@ -109,7 +109,7 @@ def test_search_page_facets_and_histogram_are_sample_estimates_above_the_cap():
 def test_text_search_samples_inside_the_index_and_judges_leads_on_all_matches():
     """The sampled search (FTS5 narrows to the sample itself on SQLite) finds exactly the sampled
     matches; a later copy whose first copy matches outside the sample is still not shown."""
-    from articles.filters import ArticleFilter
+    from articles.search.filters import ArticleFilter
     from tests.search_data import article_make
 
     articles = [article_make(f"بوتين في موسكو {i}") for i in range(150)]
@@ -142,7 +142,7 @@ def test_a_facet_without_its_own_filter_is_counted_like_the_results_never_trunca
 
 @override_settings(SEARCH_COUNT_CAP=50)
 def test_entity_page_above_the_cap_estimates_from_its_sample_and_says_so(client):
-    from articles.selectors import entity_overview
+    from articles.search.selectors import entity_overview
     from tests.search_data import article_make, entity_make
 
     putin = entity_make("بوتين", slug="putin")

@@ -8,10 +8,11 @@ import datetime as dt
 import pytest
 from django.db import connection
 
-from articles.ingest import article_store
+from articles.ingest.service import article_store
 from articles.models import Article
-from articles.search import article_index, query_parse, search_filter, search_ranked_ids
 from articles.search.arabic import candidates
+from articles.search.backend import article_index, search_filter, search_ranked_ids
+from articles.search.query import query_parse
 from tests.search_data import article_make, source_make
 
 pytestmark = pytest.mark.django_db
@@ -179,9 +180,9 @@ def test_edit_reindexes_and_delete_unindexes():
 def test_article_store_indexes_inside_its_transaction(monkeypatch):
     from articles.enrich.pipeline import Enrichment
 
-    monkeypatch.setattr("articles.ingest.enrichment_compute", lambda title, body: Enrichment())
+    monkeypatch.setattr("articles.ingest.service.enrichment_compute", lambda title, body: Enrichment())
     monkeypatch.setattr("articles.enrich.pipeline.enrichment_compute", lambda title, body: Enrichment())
-    monkeypatch.setattr("articles.ingest.enrichment_store", lambda article, enrichment: None)
+    monkeypatch.setattr("articles.ingest.service.enrichment_store", lambda article, enrichment: None)
     monkeypatch.setattr("articles.enrich.pipeline.enrichment_store", lambda article, enrichment: None)
     outcome = article_store(title="قمة في الرياض", body="وصل الوفد إلى الرياض.", source=source_make())
     assert ids("الرياض") == {outcome.article.pk}
@@ -196,11 +197,11 @@ def test_index_survives_long_and_odd_text():
 
 def test_seed_dump_is_searchable_after_ingest(monkeypatch, seed_path):
     from articles.enrich.pipeline import Enrichment
-    from articles.ingest import ingest_stream
+    from articles.ingest.service import ingest_stream
 
-    monkeypatch.setattr("articles.ingest.enrichment_compute", lambda title, body: Enrichment())
+    monkeypatch.setattr("articles.ingest.service.enrichment_compute", lambda title, body: Enrichment())
     monkeypatch.setattr("articles.enrich.pipeline.enrichment_compute", lambda title, body: Enrichment())
-    monkeypatch.setattr("articles.ingest.enrichment_store", lambda article, enrichment: None)
+    monkeypatch.setattr("articles.ingest.service.enrichment_store", lambda article, enrichment: None)
     monkeypatch.setattr("articles.enrich.pipeline.enrichment_store", lambda article, enrichment: None)
     with open(seed_path, "rb") as handle:
         run = ingest_stream(handle, name="seed", workers=0)
@@ -226,7 +227,7 @@ def test_seed_with_real_enrichment_is_searchable(request):
 
 def test_ranked_pages_cover_every_match_once(monkeypatch):
     """Relevance paging across the rank window (newest first beyond it)."""
-    monkeypatch.setattr("articles.search.RANK_WINDOW", 3)
+    monkeypatch.setattr("articles.search.backend.RANK_WINDOW", 3)
     made = [article_make(f"خبر {i}", "الاقتصاد " * (1 + i % 3), published_on=dt.date(2020, 1, 1 + i)) for i in range(8)]
     parsed = query_parse("الاقتصاد")
     queryset = search_filter(Article.objects.all(), parsed)
@@ -240,7 +241,7 @@ def test_search_reindex_command_rebuilds_the_index(corpus):
 
     article = corpus["france"]
     # Simulate an index written by older rules: the article's entry is gone.
-    from articles.search import article_unindex
+    from articles.search.backend import article_unindex
 
     article_unindex(article.pk)
     assert ids("فرنسا") == set()

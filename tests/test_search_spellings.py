@@ -10,9 +10,9 @@ import json
 
 import pytest
 
-from articles import ingest as ingest_module
 from articles.enrich.pipeline import Enrichment
-from articles.ingest import ingest_stream
+from articles.ingest import service as ingest_module
+from articles.ingest.service import ingest_stream
 from articles.models import Source
 from tests.search_data import article_make
 from tests.test_search import ids, ranked

@@ -13,16 +13,17 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import OperationalError
 
-from articles import ingest as ingest_module
-from articles.dump import parse_stream
 from articles.enrich.pipeline import Enrichment
 from articles.enrich.stage import articles_enrich
-from articles.ingest import file_sha256, ingest_stream
-from articles.keys import index_words, key_words
+from articles.ingest import service as ingest_module
+from articles.ingest.readers.formats import parse_stream
+from articles.ingest.runs import run_progress, runs_reconcile
+from articles.ingest.service import file_sha256, ingest_stream
 from articles.models import Article, IngestRun
-from articles.runs import run_progress, runs_reconcile
-from articles.search import query_parse, search_filter
 from articles.search.arabic import key_words as spelled_key_words
+from articles.search.backend import search_filter
+from articles.search.keys import index_words, key_words
+from articles.search.query import query_parse
 from articles.text import search_key
 
 ARTICLE = "عنوان {n}\nفقرة أولى عن موضوع {n} في بيروت.\nالمصدر: وكالة الأنباء\n"
@@ -34,7 +35,7 @@ def dump_of(*numbers: int) -> bytes:
 
 @pytest.fixture
 def plain(monkeypatch):
-    monkeypatch.setattr("articles.ingest.enrichment_compute", lambda title, body: Enrichment())
+    monkeypatch.setattr("articles.ingest.service.enrichment_compute", lambda title, body: Enrichment())
     monkeypatch.setattr("articles.enrich.pipeline.enrichment_compute", lambda title, body: Enrichment())
 
 
@@ -150,7 +151,7 @@ def test_killed_run_is_marked_interrupted_and_a_rerun_resumes_it(plain, tmp_path
 
 @pytest.mark.django_db
 def test_a_live_run_is_not_marked_interrupted(plain):
-    from articles.runs import this_worker
+    from articles.ingest.runs import this_worker
 
     host, pid = this_worker()
     run = IngestRun.objects.create(file_name="x", worker_pid=pid, worker_host=host)
@@ -208,7 +209,7 @@ def test_rows_another_ingest_stored_meanwhile_are_duplicates_and_the_rest_is_gro
     and the commit (deferred foreign keys checked) succeeds."""
     from django.db import connection
 
-    from articles import store
+    from articles.ingest import store
     from articles.models import Story, StoryBand
     from articles.stories.signature import BANDS
 
@@ -277,7 +278,7 @@ def test_search_vectors_equal_the_word_by_word_reference(shared_data):
 
 
 def test_text_keys_are_the_key_words_and_the_index_words():
-    from articles.keys import text_keys
+    from articles.search.keys import text_keys
 
     for text in TRICKY:
         assert text_keys(text) == (search_key(text).split(), spelled_key_words(text))

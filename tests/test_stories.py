@@ -10,7 +10,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from articles.enrich.pipeline import Enrichment
-from articles.ingest import article_store, source_get_or_create
+from articles.ingest.service import article_store
+from articles.ingest.store import source_get_or_create
 from articles.models import Article, Story, StoryBand
 from articles.stories import signature as sig
 from articles.stories.selectors import words_diff
@@ -187,7 +188,7 @@ def test_signatures_from_the_stores_words_equal_the_reference_on_real_news(share
     import itertools
     import json
 
-    from articles.keys import key_words
+    from articles.search.keys import key_words
 
     path = shared_data / "ant" / "ant_multisource_v2.1.train.jsonl.gz"
     if not path.exists():

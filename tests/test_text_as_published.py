@@ -9,10 +9,12 @@ import unicodedata
 
 import pytest
 
-from articles import ingest as ingest_module
-from articles.dump import NotUtf8Error, check_utf8
 from articles.enrich.pipeline import Enrichment
-from articles.ingest import fingerprint_compute, ingest_stream
+from articles.ingest import service as ingest_module
+from articles.ingest.readers.base import NotUtf8Error
+from articles.ingest.readers.lines import check_utf8
+from articles.ingest.service import ingest_stream
+from articles.ingest.store import fingerprint_compute
 from articles.models import Article
 
 pytestmark = pytest.mark.django_db

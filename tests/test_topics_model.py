@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from articles.dump import clippings, parse_path
 from articles.enrich.topics.classifier import DEFAULT_MODEL_DIR, MODEL_FILE, TopicClassifier, clear_cache, doc_hashes
 from articles.enrich.topics.train import (
     ANT_CATEGORY_TO_SLUG,
@@ -28,6 +27,8 @@ from articles.enrich.topics.train import (
     load_records,
     train,
 )
+from articles.ingest.readers.base import clippings
+from articles.ingest.readers.formats import parse_path
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "fixtures" / "seed_dump.txt"

@@ -201,7 +201,7 @@ def test_classifier_never_overwrites_the_source_and_editor_wins(model, topics) -
 def test_ingest_stores_the_category_and_warns_on_unknown(model, topics) -> None:
     import json
 
-    from articles.ingest import ingest_stream
+    from articles.ingest.service import ingest_stream
 
     lines = [
         {"title": ECONOMY[0], "text": ECONOMY[1], "source": "ANT", "category": "sport"},

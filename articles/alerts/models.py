@@ -22,7 +22,7 @@ class SavedSearch(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches", verbose_name=_("reader")
     )
     name = models.CharField(_("name"), max_length=200)
-    # The search parameters, URL-encoded as the search page writes them (articles.search_links.SEARCH_PARAMS).
+    # The search parameters, URL-encoded as the search page writes them (articles.search.links.SEARCH_PARAMS).
     query = models.TextField(_("search parameters"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     # "New since the last visit" is what was ingested after this moment.

@@ -9,10 +9,10 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 
 from articles.alerts.models import SavedSearch
-from articles.filters import ArticleFilter
 from articles.models import Article
-from articles.pagination import capped_count
-from articles.search_links import search_params
+from articles.search.filters import ArticleFilter
+from articles.search.links import search_params
+from articles.search.pagination import capped_count
 
 # A reader's list shows at most this many saved searches (each costs one capped count).
 SAVED_SEARCHES_MAX = 100

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 
 from articles.alerts.models import DigestItem, SavedSearch
 from articles.alerts.selectors import saved_search_matches, saved_search_params
-from articles.filters import ArticleFilter
-from articles.search_links import search_params
+from articles.search.filters import ArticleFilter
+from articles.search.links import search_params
 
 logger = logging.getLogger(__name__)
 

@@ -13,14 +13,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
 from articles.enrich.names import phonetic_words
-from articles.enrich.ner.base import KINDS, EntitySpan
-from articles.enrich.pipeline import spans_compute
+from articles.enrich.ner.base import KINDS, EntitySpan, get_backend
 from articles.enrich.resolve import Resolved, article_resolve, mention_keys, name_key
 from articles.enrich.spans import spans_clean
 from articles.models import Article, BlockedEntity, Entity, EntityAlias, EntityJoin, Mention
@@ -32,6 +32,12 @@ Origin = EntityAlias.Origin
 # An alias from these origins redirects a mention even when the NER gives another kind.
 _CORRECTION_ORIGINS = frozenset({Origin.EDITOR, Origin.MERGED})
 _NAME_MAX = 300
+
+
+def spans_compute(title: str, body: str) -> tuple[list[EntitySpan], list[EntitySpan]]:
+    """NER spans of a title and a body with the configured backend (no topic work)."""
+    ner = get_backend(settings.NER_BACKEND)
+    return ner.extract(title), ner.extract(body)
 
 
 @dataclass(frozen=True)

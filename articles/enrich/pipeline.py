@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 
-from articles.enrich.ner.base import EntitySpan, get_backend
+from articles.enrich.entity_service import article_mentions_replace, spans_compute
+from articles.enrich.ner.base import EntitySpan
 
 if TYPE_CHECKING:
     from articles.models import Article
@@ -37,12 +38,6 @@ def _topic_predict(title: str, body: str) -> tuple[str | None, float | None]:
     return slug, confidence
 
 
-def spans_compute(title: str, body: str) -> tuple[list[EntitySpan], list[EntitySpan]]:
-    """NER spans of a title and a body with the configured backend (no topic work)."""
-    ner = get_backend(settings.NER_BACKEND)
-    return ner.extract(title), ner.extract(body)
-
-
 def enrichment_compute(title: str, body: str) -> Enrichment:
     """Entities and topic of an article's text. Pure CPU work: safe in a worker process."""
     title_spans, body_spans = spans_compute(title, body)
@@ -57,7 +52,6 @@ def enrichment_compute_pair(pair: tuple[str, str]) -> Enrichment:
 
 def enrichment_store(article: Article, enrichment: Enrichment) -> None:
     """Store mentions (resolved to entities) and the topic. Call inside the article's transaction."""
-    from articles.enrich.entity_service import article_mentions_replace
     from articles.enrich.topic_service import article_topic_apply
 
     article_mentions_replace(article, title_spans=enrichment.title_spans, body_spans=enrichment.body_spans)

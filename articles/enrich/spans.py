@@ -30,7 +30,6 @@ from articles.enrich.evidence import is_edge_word, is_given_name, name_likeness,
 from articles.enrich.ner.base import EntitySpan
 from articles.text import normalize
 
-LOW_CONFIDENCE = 0.5
 # A one-word span whose word (or word class) is an entity in under 30 % of its ANERcorp occurrences is
 # probably a common noun (فستان 27 %, عقوبة 0 %; بوتين, روسيا 80 %+).
 COMMON_NOUN = 0.3

@@ -7,7 +7,7 @@ idempotent: an article already enriched (another worker, a rerun) is skipped und
 A failure on one article (a tagger crash) marks that article ``failed`` with the reason and
 keeps it, unenriched; the others go on.
 
-Callers: the ``articles_enrich_task`` background task (:mod:`articles.tasks`) and the synchronous
+Callers: the ``articles_enrich_task`` background task (:mod:`articles.ingest.tasks`) and the synchronous
 ``manage.py ingest``, which passes a process pool as ``compute``.
 """
 

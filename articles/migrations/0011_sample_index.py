@@ -1,7 +1,7 @@
-"""The expression index of the id sample that counts above the cap (articles.sampling): any step's
+"""The expression index of the id sample that counts above the cap (articles.search.sampling): any step's
 sample is a range scan of it, on SQLite and PostgreSQL (where a search ANDs it with the GIN bitmap)."""
 
-import articles.sampling
+import articles.search.sampling
 from django.db import migrations, models
 
 
@@ -14,6 +14,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='article',
-            index=models.Index(articles.sampling.SampleHash('id'), name='article_sample_idx'),
+            index=models.Index(articles.search.sampling.SampleHash('id'), name='article_sample_idx'),
         ),
     ]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from articles import keys  # a module, not its names: articles.keys imports articles.search.arabic
+from articles.search import keys  # a module, not its names: articles.search.keys imports articles.search.arabic
 from articles.search.arabic import candidates, fold
 from articles.search.query import ParsedQuery
 
@@ -29,12 +29,12 @@ class IndexDoc:
 
     @classmethod
     def from_text(cls, *, id: int, title: str, body: str) -> IndexDoc:
-        # articles.keys.index_words == arabic.key_words, computed once per distinct token.
+        # articles.search.keys.index_words == arabic.key_words, computed once per distinct token.
         return cls.of_words(id=id, title=keys.index_words(title), body=keys.index_words(body))
 
     @classmethod
     def of_words(cls, *, id: int, title: list[str], body: list[str]) -> IndexDoc:
-        """From the index words (``articles.keys.index_words``) of the title and body."""
+        """From the index words (``articles.search.keys.index_words``) of the title and body."""
         return cls(id=id, title=title, body=body[:MAX_BODY_WORDS])
 
     def exact_title(self) -> list[str]:

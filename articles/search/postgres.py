@@ -18,7 +18,7 @@ from django.db.models import BooleanField, F, FloatField, QuerySet
 from articles.search.arabic import candidates_compute, fold, query_forms
 from articles.search.base import IndexDoc, SearchBackend
 from articles.search.query import ParsedQuery, Term
-from articles.sql import TableSQL
+from articles.search.sql import TableSQL
 
 # work_mem of a text search's queries (for its bitmaps); transient, per query node.
 SEARCH_WORK_MEM = "64MB"
@@ -34,7 +34,7 @@ def _quote(lexeme: str) -> str:
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-# Distinct words whose lexemes are kept: with the token cache (articles.keys) and the stemmer's own
+# Distinct words whose lexemes are kept: with the token cache (articles.search.keys) and the stemmer's own
 # cache, what keeps a long ingest's memory flat (about 200 bytes each).
 LEXEME_CACHE_SIZE = 150_000
 

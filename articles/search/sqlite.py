@@ -16,10 +16,10 @@ from django.db import connection
 from django.db.models import F, Lookup, QuerySet
 from django.db.models.expressions import RawSQL
 
-from articles.sampling import sample_sql
 from articles.search.arabic import candidates_compute, fold
 from articles.search.base import IndexDoc, SearchBackend
 from articles.search.query import ParsedQuery, Term
+from articles.search.sampling import sample_sql
 
 # bm25 column weights, in column order: title_stem, body_stem, title_exact, body_exact.
 BM25 = "bm25(article_fts, 10.0, 1.0, 10.0, 1.0)"

@@ -9,7 +9,7 @@ small edits from snowballing unrelated reports into one story.
 One implementation, two writers: :func:`stories_group` decides the stories of a batch (creating
 the new ones in one insert, settling the stored stories it joins) and :func:`bands_write` stores the
 batch's band hashes. :func:`story_assign` (stored articles: the admin, ``stories_rebuild``) then
-updates the articles' rows; the ingest's store (:mod:`articles.store`) puts the story columns into
+updates the articles' rows; the ingest's store (:mod:`articles.ingest.store`) puts the story columns into
 the article INSERT itself on PostgreSQL, where an UPDATE of a fresh row would rewrite its GIN entries.
 """
 
@@ -24,8 +24,8 @@ import numpy as np
 from django.db import connection, transaction
 
 from articles.dbarrays import server_bound_cursor
-from articles.keys import key_words
 from articles.models import Article, Story, StoryBand
+from articles.search.keys import key_words
 from articles.stories import signature as sig
 
 # Band hashes per IN (...) query on SQLite: under its bound-parameter limit with room to spare.

@@ -18,7 +18,7 @@ from hashlib import sha1
 import numpy as np
 from datasketch import LeanMinHash, MinHash
 
-from articles.keys import key_words
+from articles.search.keys import key_words
 from articles.text import normalize
 
 # Chosen by measurement (docs/stories.md).

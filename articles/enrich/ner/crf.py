@@ -14,8 +14,7 @@ from articles.enrich.ner.clusters import load_clusters, word_key
 from articles.enrich.ner.docmem import WINDOW as MEMORY_WINDOW
 from articles.enrich.ner.docmem import memory_features
 from articles.enrich.ner.features import Featurizer
-from articles.enrich.ner.segment import sentences_with_offsets, spans_from_tags
-from articles.enrich.ner.train import (
+from articles.enrich.ner.files import (
     CLUSTERS_FILE,
     DEFAULT_MODEL_DIR,
     GAZETTEER_FILE,
@@ -24,6 +23,7 @@ from articles.enrich.ner.train import (
     MODEL_FILE,
     load_gazetteer,
 )
+from articles.enrich.ner.segment import sentences_with_offsets, spans_from_tags
 
 # One-letter proclitics (and pairs) that ANERcorp leaves inside an entity token ("وبوتين");
 # ``extract`` trims them from the reported span when the bare word is the commoner form.

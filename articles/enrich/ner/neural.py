@@ -23,10 +23,10 @@ import numpy as np
 from articles.enrich.ner.base import EntitySpan, NerBackend
 from articles.enrich.ner.clusters import load_clusters
 from articles.enrich.ner.crf import proclitic_len
+from articles.enrich.ner.files import CLUSTERS_FILE, DEFAULT_MODEL_DIR
 from articles.enrich.ner.neural_features import TokenEncoder
 from articles.enrich.ner.neural_tags import viterbi_batch
 from articles.enrich.ner.segment import sentences_with_offsets, spans_from_tags
-from articles.enrich.ner.train import CLUSTERS_FILE, DEFAULT_MODEL_DIR
 
 DEFAULT_NEURAL_DIR = Path(__file__).resolve().parent / "neural_model"
 BATCH_TOKENS = 512  # tokens per onnxruntime call: measured fastest (512-1024 beat 128 and 8192 by 1.3-2x)

@@ -18,13 +18,14 @@ from articles.enrich.ner.clusters import build_clusters, load_clusters, save_clu
 from articles.enrich.ner.conll import Sentence, evaluate, format_report, read_conll, split_dev
 from articles.enrich.ner.docmem import memory_features
 from articles.enrich.ner.features import ALL_GROUPS, Featurizer, Gazetteer
-
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "model"
-MODEL_FILE = "model.crfsuite"
-MODEL2_FILE = "model2.crfsuite"  # optional second pass (document memory), see docmem.py
-CLUSTERS_FILE = "clusters.tsv.gz"
-GAZETTEER_FILE = "gazetteer.json.gz"
-META_FILE = "meta.json"
+from articles.enrich.ner.files import (
+    CLUSTERS_FILE,
+    DEFAULT_MODEL_DIR,
+    GAZETTEER_FILE,
+    META_FILE,
+    MODEL2_FILE,
+    MODEL_FILE,
+)
 
 DEFAULT_PARAMS = {"c1": 0.05, "c2": 0.01, "max_iterations": 120, "feature.possible_transitions": True}
 
@@ -32,11 +33,6 @@ DEFAULT_PARAMS = {"c1": 0.05, "c2": 0.01, "max_iterations": 120, "feature.possib
 def save_gazetteer(gz: Gazetteer, path: Path) -> None:
     with gzip.open(path, "wt", encoding="utf-8") as fh:
         json.dump(gz.to_json(), fh, ensure_ascii=False)
-
-
-def load_gazetteer(path: Path) -> Gazetteer:
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        return Gazetteer.from_json(json.load(fh))
 
 
 def crossfold_features(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from articles.enrich.topic_service import articles_classify, classifier_load
+from articles.management.progress import progress_bar
 from articles.models import Article
-from articles.progress import progress_bar
 
 
 class Command(BaseCommand):

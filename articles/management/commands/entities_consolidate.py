@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandParser
 
 from articles.enrich.consolidate import entities_consolidate
+from articles.management.progress import progress_bar
 from articles.models import Entity
-from articles.progress import progress_bar
 
 
 class Command(BaseCommand):

@@ -12,10 +12,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from articles.enrich.entity_service import articles_entities_extract
-from articles.enrich.pipeline import spans_compute
+from articles.enrich.entity_service import articles_entities_extract, spans_compute
+from articles.management.progress import progress_bar
 from articles.models import Article
-from articles.progress import progress_bar
 
 
 def checkpoint_path() -> Path:
@@ -28,7 +27,7 @@ def model_file() -> Path:
         from articles.enrich.ner.neural import DEFAULT_NEURAL_DIR
 
         return Path(getattr(settings, "NER_NEURAL_MODEL_DIR", None) or DEFAULT_NEURAL_DIR) / "encoder.onnx"
-    from articles.enrich.ner.train import DEFAULT_MODEL_DIR, MODEL_FILE
+    from articles.enrich.ner.files import DEFAULT_MODEL_DIR, MODEL_FILE
 
     return Path(settings.NER_MODEL_DIR or DEFAULT_MODEL_DIR) / MODEL_FILE
 

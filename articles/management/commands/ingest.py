@@ -7,10 +7,10 @@ import sys
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
-from articles.dump import NotUtf8Error
-from articles.ingest import file_sha256, ingest_stream
+from articles.ingest.readers.base import NotUtf8Error
+from articles.ingest.service import file_sha256, ingest_stream
+from articles.management.progress import progress_bar
 from articles.models import Article, IngestRun
-from articles.progress import progress_bar
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from articles.runs import runs_reconcile
+from articles.ingest.runs import runs_reconcile
 
 
 class Command(BaseCommand):

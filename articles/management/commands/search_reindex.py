@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from articles.ingest.rekey import fingerprints_recompute, source_keys_recompute
+from articles.management.progress import progress_bar
 from articles.models import Article
-from articles.progress import progress_bar
-from articles.rekey import fingerprints_recompute, source_keys_recompute
-from articles.search import articles_index_bulk
+from articles.search.backend import articles_index_bulk
 
 
 class Command(BaseCommand):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from articles.management.progress import progress_bar
 from articles.models import Article, Story, StoryBand
-from articles.progress import progress_bar
 from articles.stories.service import story_assign
 
 

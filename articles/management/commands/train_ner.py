@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from articles.enrich.ner.train import DEFAULT_MODEL_DIR, train
+from articles.enrich.ner.files import DEFAULT_MODEL_DIR
+from articles.enrich.ner.train import train
 
 
 class Command(BaseCommand):
