@@ -7,7 +7,21 @@ HOST ?= 127.0.0.1:8000
 PYTHON ?= $(shell for p in python3.13 python3.12 python3 $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 /usr/local/bin/python3.1[2-9] /usr/bin/python3.1[2-9]; do \
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: demo test install lint bench clean-demo serve fuzz
+.PHONY: demo test install lint bench clean-demo serve fuzz system-packages
+
+# OCR of scans and photos needs Debian's Tesseract with its Arabic model; the clipping tests render with
+# these fonts. Installed here where it can be (root with apt), otherwise the one line to run is printed;
+# every other format works without them.
+SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-ara tesseract-ocr-eng fonts-noto-core fonts-hosny-amiri fonts-kacst
+system-packages:
+	@if command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx ara && fc-list 2>/dev/null | grep -q NotoNaskhArabic; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing $(SYSTEM_PACKAGES)"; \
+	  (apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null)) \
+	    || echo "warning: could not install $(SYSTEM_PACKAGES): OCR of scans is unavailable until they are"; \
+	else \
+	  echo "OCR of scans and photos needs Tesseract with Arabic; run:  sudo apt-get install $(SYSTEM_PACKAGES)"; \
+	fi
 
 $(BIN)/.installed: pyproject.toml requirements-camel.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (Django 6)"; exit 1; }
@@ -18,7 +32,7 @@ $(BIN)/.installed: pyproject.toml requirements-camel.txt
 	$(BIN)/python -c "import camel_tools.utils.normalize, camel_tools.tokenizers.word"
 	touch $@
 
-install: $(BIN)/.installed
+install: $(BIN)/.installed system-packages
 
 # Creates the venv, migrates a SQLite database, ingests fixtures/ (the seed dump and ~1,000 ANT Corpus
 # articles, with entities, topics and stories: a few minutes on 2 cores the first time; a second run

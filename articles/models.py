@@ -59,57 +59,6 @@ class Topic(models.Model):
         return self.name_en if (get_language() or "ar").startswith("en") else self.name_ar
 
 
-class IngestRun(models.Model):
-    """Audit row for one ingest (a file, standard input or an admin upload)."""
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("queued")
-        RUNNING = "running", _("running")
-        SUCCEEDED = "succeeded", _("succeeded")
-        FAILED = "failed", _("failed")
-        # The process died (SIGKILL, power loss): found by ``runs_reconcile`` on the next run or a check.
-        INTERRUPTED = "interrupted", _("interrupted")
-
-    file_name = models.CharField(_("file name"), max_length=500)
-    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
-    started_at = models.DateTimeField(_("started"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RUNNING)
-    created_count = models.PositiveIntegerField(_("created"), default=0)
-    duplicate_count = models.PositiveIntegerField(_("duplicates"), default=0)
-    rejected_count = models.PositiveIntegerField(_("rejected"), default=0)
-    errors = models.JSONField(_("errors"), default=list, blank=True)
-    # Records stored despite a problem an editor may want to check ("line N: ..."); capped like errors.
-    warning_count = models.PositiveIntegerField(_("warnings"), default=0)
-    warnings = models.JSONField(_("warnings"), default=list, blank=True)
-    failure_reason = models.TextField(_("failure reason"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("by")
-    )
-    # Progress, saved with each stored batch (same transaction), so a killed run's row is exact
-    # up to its last committed batch: records_read is where a resumed run continues.
-    records_read = models.PositiveIntegerField(_("records read"), default=0)
-    records_total = models.PositiveIntegerField(_("records in the file"), null=True, blank=True)
-    # Liveness: the process storing the run and its last sign of life (see articles.ingest.runs).
-    worker_host = models.CharField(_("host"), max_length=200, blank=True)
-    worker_pid = models.PositiveIntegerField(_("process id"), null=True, blank=True)
-    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
-    # Stage 2 runs in task workers instead of before the command returns.
-    defer_enrichment = models.BooleanField(_("enrichment deferred to workers"), default=False)
-    # The kept file of an admin upload (deleted once the run succeeds): a failed run resumes from it.
-    upload_path = models.CharField(_("kept upload"), max_length=500, blank=True)
-    resumed_from = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resumed_by",
-        verbose_name=_("resumes"),
-    )
-
-    class Meta:
-        ordering = ["-started_at"]
-        verbose_name = _("ingest run")
-        verbose_name_plural = _("ingest runs")
-
-    def __str__(self) -> str:
-        return f"{self.file_name} ({self.started_at:%Y-%m-%d %H:%M})"
 
 
 class Story(models.Model):
@@ -152,6 +101,13 @@ class Article(models.Model):
         MODEL = "model", _("the topic classifier")
         SOURCE = "source", _("the source's category")
         EDITOR = "editor", _("an editor")
+
+    class TextOrigin(models.TextChoices):
+        # The values are the readers' (articles.ingest.readers.document.ORIGIN_*).
+        TYPED = "typed", _("typed text")
+        TEXT_LAYER = "text_layer", _("the PDF's text layer")
+        OCR = "ocr", _("OCR")
+
     class Enrichment(models.TextChoices):
         # Stored and searchable; entities and topic not yet computed (stage 2 of the ingest).
         PENDING = "pending", _("entities pending")
@@ -181,7 +137,7 @@ class Article(models.Model):
     # sha256 of the normalised title and body: the database constraint decides what is a duplicate.
     fingerprint = models.CharField(_("fingerprint"), max_length=64, unique=True, editable=False)
     ingest_run = models.ForeignKey(
-        IngestRun,
+        "articles.IngestRun",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -203,6 +159,26 @@ class Article(models.Model):
         _("enrichment"), max_length=8, choices=Enrichment.choices, default=Enrichment.DONE, editable=False
     )
     enrichment_error = models.TextField(_("enrichment error"), blank=True, editable=False)
+    # How the text came: typed (dumps, JSON Lines, web pages, Word), a PDF's text layer, or OCR; the
+    # database default lets the ingest's bulk INSERT leave it out for typed records.
+    text_origin = models.CharField(
+        _("text from"),
+        max_length=10,
+        choices=TextOrigin.choices,
+        default=TextOrigin.TYPED,
+        db_default=TextOrigin.TYPED,
+        editable=False,
+    )
+    ocr_confidence = models.FloatField(_("mean OCR word confidence"), null=True, blank=True, editable=False)
+    original = models.ForeignKey(
+        "articles.OriginalFile",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="articles",
+        verbose_name=_("original file"),
+        editable=False,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -415,3 +391,6 @@ class EntityJoin(models.Model):
 
 # Saved searches live in their own sub-package (articles/alerts/); importing them here registers them with the app.
 from articles.alerts.models import DigestItem, SavedSearch  # noqa: E402, F401
+
+# So do the ingest runs and the clipping files (articles/ingest/models.py).
+from articles.ingest.models import ArticlePages, IngestRun, OriginalFile  # noqa: E402, F401

@@ -156,8 +156,16 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Clipping files (scans, PDFs, saved pages, Word files) kept byte for byte beside their articles, named by
+# SHA-256. Never under MEDIA_URL: they are served only through the article's download view (attachment,
+# nosniff, sandboxed). A deployment may name another Django storage backend (e.g. object storage).
+ORIGINALS_DIR = Path(os.environ.get("ORIGINALS_DIR", BASE_DIR / "var" / "originals"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "originals": {
+        "BACKEND": os.environ.get("ORIGINALS_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": {"location": str(ORIGINALS_DIR)},
+    },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -197,6 +205,11 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
 # Uploaded dumps wait here (named by their SHA-256) between the preview and the confirmation.
 UPLOAD_DIR = Path(os.environ.get("UPLOAD_DIR", BASE_DIR / "var" / "uploads"))
+# A clipping file (image, PDF, web page, Word file, or a zip member) larger than this is refused, naming the
+# file; a zip may hold at most CLIPPING_ZIP_MAX_MEMBERS members and CLIPPING_ZIP_MAX_BYTES uncompressed.
+CLIPPING_MAX_BYTES = int(os.environ.get("CLIPPING_MAX_BYTES", str(50 * 1024 * 1024)))
+CLIPPING_ZIP_MAX_MEMBERS = int(os.environ.get("CLIPPING_ZIP_MAX_MEMBERS", "2000"))
+CLIPPING_ZIP_MAX_BYTES = int(os.environ.get("CLIPPING_ZIP_MAX_BYTES", str(1024 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -74,3 +74,14 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _originals_in_tmp(settings, tmp_path_factory):
+    """Clipping files a test stores go to a folder of its own, never into var/originals."""
+    storages = dict(settings.STORAGES)
+    storages["originals"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path_factory.mktemp("originals"))},
+    }
+    settings.STORAGES = storages

@@ -12,7 +12,9 @@ from django.utils.translation import ngettext
 
 from articles.admin.forms import ArticleAdminForm, MentionInlineForm
 from articles.ingest import editing
+from articles.ingest.models import ArticlePages
 from articles.models import Article, Mention
+from articles.search.scans import LOW_WORD_CONFIDENCE, article_scan_pages
 
 
 class MentionInline(admin.TabularInline):
@@ -95,7 +97,23 @@ class ArticleAdmin(admin.ModelAdmin):
             _("What was found"),
             {"fields": ["entities_found", "entities_extracted_at", "ingest_run", "public_link"]},
         )
-        return [text, origin, topic, found]
+        if obj.original_id is None and obj.text_origin == Article.TextOrigin.TYPED:
+            return [text, origin, topic, found]
+        # A clipping file: the scan beside the text box, low-confidence OCR words marked, the OCR output kept.
+        clipping = (
+            _("The clipping file"),
+            {
+                "fields": [
+                    "text_origin",
+                    "ocr_confidence",
+                    "clipping_pages",
+                    "ocr_words_marked",
+                    "ocr_output",
+                    "original_link",
+                ]
+            },
+        )
+        return [text, clipping, origin, topic, found]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -109,6 +127,12 @@ class ArticleAdmin(admin.ModelAdmin):
             "entities_extracted_at",
             "ingest_run",
             "public_link",
+            "text_origin",
+            "ocr_confidence",
+            "clipping_pages",
+            "ocr_words_marked",
+            "ocr_output",
+            "original_link",
         ]
 
     def get_inlines(self, request, obj):
@@ -132,6 +156,55 @@ class ArticleAdmin(admin.ModelAdmin):
             "، ",
             '<a href="{}" dir="rtl" lang="ar">{}</a> <small>({})</small>',
             ((reverse("admin:articles_entity_change", args=[e.pk]), e.name, e.get_kind_display()) for e in entities),
+        )
+
+    @admin.display(description=_("pages"))
+    def clipping_pages(self, obj: Article) -> str:
+        pages = article_scan_pages(article=obj)
+        if not pages:
+            return "—"
+        return format_html_join(
+            "",
+            '<a href="{0}" target="_blank" rel="noopener">'
+            '<img class="clipping-page" src="{0}" width="{1}" alt="{2}"></a>',
+            ((p.url, min(p.width, 700), _("page %(n)d") % {"n": p.number + 1}) for p in pages),
+        )
+
+    @admin.display(description=_("OCR words to check"))
+    def ocr_words_marked(self, obj: Article) -> str:
+        """The OCR words in reading order, those Tesseract was unsure of marked (below LOW_WORD_CONFIDENCE)."""
+        pages = ArticlePages.objects.filter(article=obj).first()
+        if pages is None or not pages.words:
+            return "—"
+        return format_html(
+            '<p dir="rtl" lang="ar" class="ocr-words">{}</p>',
+            format_html_join(
+                " ",
+                '<span class="{}" title="{}">{}</span>',
+                (
+                    ("ocr-low" if conf < LOW_WORD_CONFIDENCE else "ocr-ok", f"{conf:.0f}", text)
+                    for _page, _l, _t, _w, _h, conf, text in pages.words
+                ),
+            ),
+        )
+
+    @admin.display(description=_("OCR output (before any correction)"))
+    def ocr_output(self, obj: Article) -> str:
+        pages = ArticlePages.objects.filter(article=obj).first()
+        if pages is None or not pages.ocr_text:
+            return "—"
+        return format_html('<pre dir="rtl" lang="ar" class="ocr-output">{}</pre>', pages.ocr_text)
+
+    @admin.display(description=_("original file"))
+    def original_link(self, obj: Article) -> str:
+        if obj.original is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a> ({}, {} bytes)',
+            reverse("article_original", args=[obj.pk]),
+            obj.original.name,
+            obj.original.get_kind_display(),
+            obj.original.size,
         )
 
     @admin.display(description=_("on the site"))

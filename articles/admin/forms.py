@@ -150,24 +150,71 @@ class EntityAliasFormSet(forms.BaseInlineFormSet):
                 )
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (the pattern of Django's "Uploading multiple files" how-to)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)]
+
+
 class DumpUploadForm(forms.Form):
-    dump = forms.FileField(label=_("Dump file"))
+    dump = MultipleFileField(label=_("Files"))
+    source = forms.CharField(
+        label=_("Source"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs=RTL_ATTRS),
+        help_text=_(
+            "For scans, PDFs and Word files that do not say where they appeared (web pages say it themselves)."
+        ),
+    )
+    published_on = forms.DateField(
+        label=_("Publication date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("For files that give no date."),
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # Read per request, not at import, so the limit follows the settings in force.
         self.fields["dump"].help_text = _(
-            "A clipping dump (.txt) or JSON Lines (.jsonl), UTF-8 encoded, at most %(size)s."
+            "Clipping dumps (.txt), JSON Lines (.jsonl), scans and photos (PNG, JPEG, TIFF, WebP), PDFs, saved web "
+            "pages (.html), Word files (.docx) or a zip of them; several at once; at most %(size)s in all."
         ) % {"size": size_display(settings.UPLOAD_MAX_BYTES)}
 
     def clean_dump(self):
-        upload = self.cleaned_data["dump"]
+        uploads = self.cleaned_data["dump"]
         limit = settings.UPLOAD_MAX_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(too_large_message(upload.size, limit))
-        if upload.name.lower().endswith(".gz"):
-            raise forms.ValidationError(_("Compressed files are not accepted here: upload the uncompressed file."))
-        return upload
+        total = sum(upload.size for upload in uploads)
+        if total > limit:
+            raise forms.ValidationError(too_large_message(total, limit))
+        for upload in uploads:
+            if upload.name.lower().endswith(".gz"):
+                raise forms.ValidationError(
+                    _("Compressed files are not accepted here: upload the uncompressed file (or a zip).")
+                )
+        return uploads
+
+    def clean_source(self):
+        name = self.cleaned_data["source"].strip()
+        if name:
+            try:
+                source_name_check(name)
+            except RecordInvalid as exc:
+                raise forms.ValidationError(str(exc)) from None
+        return name
 
 
 def too_large_message(size: int | None, limit: int) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import itertools
 import os
 import re
 import tempfile
@@ -32,8 +33,8 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from articles.admin.forms import DumpUploadForm, too_large_message
 from articles.ingest.readers.base import Clipping, NotUtf8Error, RecordError
-from articles.ingest.readers.formats import parse_stream
-from articles.ingest.readers.lines import check_utf8
+from articles.ingest.readers.formats import format_sniff, parse_stream
+from articles.ingest.readers.lines import SNIFF_BYTES, check_utf8
 from articles.ingest.runs import run_progress, run_resumable
 from articles.ingest.store import fingerprint_compute
 from articles.ingest.upload import upload_run_queue, upload_run_resume
@@ -112,7 +113,10 @@ def _utf8_problem(exc: NotUtf8Error) -> str:
     """A translatable message for check_utf8's verdict."""
     reason = str(exc)
     if "binary" in reason:
-        return _("This is a binary file, not a text dump. Upload the UTF-8 text export.")
+        return _(
+            "This is a binary file of a kind the archive does not read. Upload a text dump or JSON Lines (UTF-8), "
+            "a scan or photo, a PDF, a saved web page, a Word .docx file, or a zip of them."
+        )
     if "1256" in reason:
         return _(
             "The file is not UTF-8: it looks like a Windows-1256 (Arabic Windows) export. "
@@ -146,9 +150,15 @@ def upload_store(upload: UploadedFile) -> StoredUpload:
     directory.mkdir(parents=True, exist_ok=True)
     _prune(directory)
     digest = hashlib.sha256()
+    chunks = iter(upload.chunks())
+    first = next(chunks, b"")
+    kind = format_sniff(first[:SNIFF_BYTES], upload.name or "")
+    both = itertools.chain([first], chunks)
+    # Text dumps are checked for UTF-8 as they arrive; clipping files (images, PDFs, pages, Word) are binary.
+    checked = _checked_chunks(both) if kind in ("jsonl", "dump") else both
     with tempfile.NamedTemporaryFile(dir=directory, prefix=".partial-", delete=False) as tmp:
         try:
-            for chunk in _checked_chunks(upload.chunks()):
+            for chunk in checked:
                 digest.update(chunk)
                 tmp.write(chunk)
         except BaseException:
@@ -276,8 +286,13 @@ def _upload(request: HttpRequest, model_admin, limiter: SizeLimitUploadHandler) 
             form = DumpUploadForm()
             refusal = too_large_message(None, settings.UPLOAD_MAX_BYTES)
         elif form.is_valid():
+            uploads = form.cleaned_data["dump"]
+            if len(uploads) > 1 or not _is_text_dump(uploads[0]):
+                # Clipping files and several files go straight to the queue: reading them (OCR) is the
+                # workers' job, never this request's; each file is a run with its own live progress.
+                return _queue_files(request, uploads, form.cleaned_data)
             try:
-                stored = upload_store(form.cleaned_data["dump"])
+                stored = upload_store(uploads[0])
             except NotUtf8Error as exc:
                 form.add_error("dump", _utf8_problem(exc))
             else:
@@ -294,6 +309,46 @@ def _upload(request: HttpRequest, model_admin, limiter: SizeLimitUploadHandler) 
         "limit": settings.UPLOAD_MAX_BYTES,
     }
     return TemplateResponse(request, "admin/articles/ingestrun/upload.html", context)
+
+
+def _is_text_dump(upload: UploadedFile) -> bool:
+    upload.seek(0)
+    head = upload.read(SNIFF_BYTES)
+    upload.seek(0)
+    return format_sniff(head, upload.name or "") in ("jsonl", "dump")
+
+
+def _queue_files(request: HttpRequest, uploads: list[UploadedFile], data: dict) -> HttpResponse:
+    """Keep each file and queue a run for it; a text file that is not UTF-8 is refused alone."""
+    queued, refused = [], []
+    for upload in uploads:
+        try:
+            stored = upload_store(upload)
+        except NotUtf8Error as exc:
+            refused.append(f"{upload.name}: {_utf8_problem(exc)}")
+            continue
+        queued.append(
+            upload_run_queue(
+                path=stored.path,
+                name=stored.name,
+                sha256=stored.sha256,
+                user=request.user,
+                source=data.get("source") or "",
+                published_on=data.get("published_on"),
+            )
+        )
+    for message in refused:
+        messages.error(request, message)
+    if len(queued) == 1:
+        _run_message(request, queued[0])
+        return HttpResponseRedirect(reverse("admin:articles_ingestrun_change", args=[queued[0].pk]))
+    if queued:
+        messages.success(
+            request,
+            _("%(n)d files are queued for ingest, one run each; each run's page shows its progress.")
+            % {"n": len(queued)},
+        )
+    return HttpResponseRedirect(reverse("admin:articles_ingestrun_changelist"))
 
 
 def confirm_view_make(model_admin):

@@ -106,6 +106,8 @@ class RunProgress:
     status_label: str
     records_read: int
     records_total: int | None
+    pages_done: int
+    pages_total: int | None
     created: int
     duplicates: int
     rejected: int
@@ -133,6 +135,8 @@ def run_progress(run: IngestRun) -> RunProgress:
         status_label=str(run.get_status_display()),
         records_read=run.records_read,
         records_total=run.records_total,
+        pages_done=run.pages_done,
+        pages_total=run.pages_total,
         created=run.created_count,
         duplicates=run.duplicate_count,
         rejected=run.rejected_count,

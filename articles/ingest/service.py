@@ -19,13 +19,15 @@ resumes it: the records the earlier run read are skipped, its pending articles a
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 from typing import BinaryIO
 
@@ -36,8 +38,9 @@ from django.utils import timezone
 from articles.enrich.consolidate import entities_consolidate_after_ingest
 from articles.enrich.pipeline import Enrichment, enrichment_compute, enrichment_store
 from articles.enrich.stage import ENRICH_BATCH, compute_safely, enrichments_store, pending_ids, pending_rows
+from articles.ingest.originals import Written, blobs_discard, originals_attach
 from articles.ingest.readers.base import Clipping, ParseItem, RecordError
-from articles.ingest.readers.formats import parse_stream
+from articles.ingest.readers.formats import ReadOptions, parse_stream
 from articles.ingest.runs import run_chain_ids, run_to_resume, runs_reconcile, this_worker
 from articles.ingest.store import (
     PreparedBatch,
@@ -48,6 +51,7 @@ from articles.ingest.store import (
 )
 from articles.ingest.tasks import enrichment_enqueue
 from articles.ingest.validation import records_validate
+from articles.ingest.vocabulary import ocr_vocabulary_get
 from articles.models import Article, IngestRun, Source
 from articles.search.backend import article_index, backend_get
 
@@ -114,9 +118,21 @@ def article_store(
     return Outcome(article=article)
 
 
+# A batch of clipping files is cut early once the originals it holds in memory pass this many bytes.
+BATCH_MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
 def _batches(items: Iterable[ParseItem], size: int) -> Iterator[list[ParseItem]]:
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
+    batch: list[ParseItem] = []
+    held = 0
+    for item in items:
+        batch.append(item)
+        if isinstance(item, Clipping) and item.original is not None:
+            held += len(item.original.data)
+        if len(batch) >= size or held >= BATCH_MAX_FILE_BYTES:
+            yield batch
+            batch, held = [], 0
+    if batch:
         yield batch
 
 
@@ -163,11 +179,12 @@ def _note_error(run: IngestRun, error: RecordError | str) -> None:
         run.errors.append(str(error))
 
 
-def run_warning_note(run: IngestRun, *, line: int, message: str) -> None:
-    """Record a problem that did not cost the record ("line N: message"); the count stays exact past the cap."""
+def run_warning_note(run: IngestRun, *, where: str, message: str) -> None:
+    """Record a problem that did not cost the record ("line N: message", or "FILE: message" for a clipping
+    file); the count stays exact past the cap."""
     run.warning_count += 1
     if len(run.warnings) < MAX_STORED_ERRORS:
-        run.warnings.append(f"line {line}: {message}")
+        run.warnings.append(f"{where}: {message}")
 
 
 _COUNT_FIELDS = ["records_read", "created_count", "duplicate_count", "rejected_count", "warning_count"]
@@ -264,9 +281,10 @@ def _stage_store_batch(
     """Store one batch in its own transaction with the run's counts (and, deferred, its enrichment tasks)."""
     saved = {name: getattr(run, name) for name in _COUNT_FIELDS}
     saved_lists = (list(run.errors), list(run.warnings))
+    written = Written()
     try:
         with transaction.atomic():
-            stored_ids = _batch_store(batch, run=run, sources=sources, prepared=prepared)
+            stored_ids = _batch_store(batch, run=run, sources=sources, prepared=prepared, written=written)
             run.records_read += len(batch)
             run.heartbeat_at = timezone.now()
             run.save(update_fields=_SAVED_FIELDS)
@@ -280,19 +298,27 @@ def _stage_store_batch(
         for name, value in saved.items():
             setattr(run, name, value)
         run.errors, run.warnings = saved_lists
+        blobs_discard(written)  # the originals this batch stored go with its rows
         raise
 
 
 def _batch_store(
-    batch: list[ParseItem], *, run: IngestRun, sources: SourceCache, prepared: PreparedBatch | None = None
+    batch: list[ParseItem],
+    *,
+    run: IngestRun,
+    sources: SourceCache,
+    prepared: PreparedBatch | None = None,
+    written: Written | None = None,
 ) -> list[int]:
+    written = written if written is not None else Written()
     for item in batch:
         if isinstance(item, RecordError):
             _note_error(run, item)
         else:
             for message in item.warnings:
-                run_warning_note(run, line=item.line, message=message)
+                run_warning_note(run, where=item.where, message=message)
     outcome = articles_store_batch(_clippings(batch), run=run, sources=sources, prepared=prepared)
+    originals_attach(((s.id, s.clipping) for s in outcome.stored), written=written)
     run.created_count += len(outcome.stored)
     run.duplicate_count += len(outcome.duplicates)
     for stored in outcome.stored:
@@ -300,7 +326,7 @@ def _batch_store(
         if category and not sources.category_names_topic(category):
             run_warning_note(
                 run,
-                line=stored.clipping.line,
+                where=stored.clipping.where,
                 message=f"category {category!r} names no topic; the classifier chose one",
             )
     return [stored.id for stored in outcome.stored]  # grouped into stories by the store, in its transaction
@@ -350,6 +376,8 @@ def ingest_stream(
     defer_enrichment: bool = False,
     run: IngestRun | None = None,
     resume: bool = True,
+    source: str = "",
+    published_on: dt.date | None = None,
 ) -> IngestRun:
     """Parse and store a dump or JSON Lines stream. Raises NotUtf8Error before storing anything
     when the input is not UTF-8 text.
@@ -357,8 +385,19 @@ def ingest_stream(
     With ``resume`` and a ``sha256``, an interrupted or failed earlier run of the same file is
     resumed: the new run's ``resumed_from`` points at it, the records it read are skipped, its
     pending articles are enriched with this run's. ``run`` is a queued run to carry out (admin upload).
+    ``source`` and ``published_on`` are used for clipping files (scans, PDFs, Word files) that do not
+    say them themselves (``--source``/``--date``).
     """
-    items = parse_stream(stream, name)
+    options = ReadOptions(
+        source=source,
+        published_on=published_on,
+        vocabulary=ocr_vocabulary_get,
+        max_bytes=settings.CLIPPING_MAX_BYTES,
+        zip_max_members=settings.CLIPPING_ZIP_MAX_MEMBERS,
+        zip_max_bytes=settings.CLIPPING_ZIP_MAX_BYTES,
+    )
+    run_id: list[int] = []  # known once the run exists; the file is refused (NotUtf8Error) before that
+    items = parse_stream(stream, name, replace(options, page_progress=_page_progress(run_id)))
     runs_reconcile()
     if run is not None and run.resumed_from is not None:  # an admin "resume" names its run
         previous = run.resumed_from
@@ -370,6 +409,7 @@ def ingest_stream(
         run = IngestRun.objects.create(file_name=name, sha256=sha256, created_by=user)
     if previous is not None:
         run.resumed_from = previous
+    run_id.append(run.pk)
     return ingest_items(
         items,
         run=run,
@@ -378,6 +418,26 @@ def ingest_stream(
         defer_enrichment=defer_enrichment or None,
         skip=previous.records_read if previous is not None else 0,
     )
+
+
+def _page_progress(run_id: list[int]) -> Callable[[int, int], None]:
+    """Record the page a multi-page file's reader is at, for the run's live progress. It is called from the
+    thread that reads ahead (its own connection), so a failure to record it never costs the run."""
+
+    def advance(done: int, total: int) -> None:
+        if not run_id:
+            return
+        try:
+            IngestRun.objects.filter(pk=run_id[0]).update(
+                pages_done=done, pages_total=total, heartbeat_at=timezone.now()
+            )
+        except DatabaseError:  # e.g. SQLite busy with the batch being stored: the next page records it
+            log.debug("page progress of run %s not recorded", run_id)
+        finally:
+            if threading.current_thread() is not threading.main_thread():
+                connection.close()
+
+    return advance
 
 
 def file_sha256(path: str) -> str:

@@ -10,6 +10,7 @@ resumed with one click: a new queued run over the same kept file, skipping the r
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 from pathlib import Path
@@ -17,7 +18,7 @@ from pathlib import Path
 from django.conf import settings
 from django.tasks import task
 
-from articles.ingest.readers.formats import parse_stream
+from articles.ingest.readers.formats import records_count
 from articles.ingest.service import ingest_stream
 from articles.ingest.tasks import fresh_connection, queued
 from articles.models import IngestRun
@@ -30,8 +31,11 @@ def kept_dir() -> Path:
     return Path(settings.UPLOAD_DIR) / "runs"
 
 
-def upload_run_queue(*, path: Path, name: str, sha256: str, user) -> IngestRun:
-    """Keep the checked upload at ``path`` for a run, create the run (queued) and enqueue it."""
+def upload_run_queue(
+    *, path: Path, name: str, sha256: str, user, source: str = "", published_on: dt.date | None = None
+) -> IngestRun:
+    """Keep the checked upload at ``path`` for a run, create the run (queued) and enqueue it. ``source`` and
+    ``published_on`` stand in for clipping files that do not say them (the upload form's fields)."""
     directory = kept_dir()
     directory.mkdir(parents=True, exist_ok=True)
     kept = directory / sha256
@@ -43,6 +47,8 @@ def upload_run_queue(*, path: Path, name: str, sha256: str, user) -> IngestRun:
         status=Status.QUEUED,
         upload_path=str(kept),
         defer_enrichment=True,
+        default_source=source,
+        default_date=published_on,
     )
     _enqueue(run)
     return run
@@ -59,6 +65,8 @@ def upload_run_resume(run: IngestRun, *, user) -> IngestRun:
         defer_enrichment=True,
         resumed_from=run,
         records_total=run.records_total,
+        default_source=run.default_source,
+        default_date=run.default_date,
     )
     _enqueue(resumed)
     return resumed
@@ -81,11 +89,18 @@ def upload_run_execute(*, run_id: int) -> str:
         run.save(update_fields=["status", "failure_reason"])
         return run.status
     if run.records_total is None:
-        with open(path, "rb") as handle:
-            run.records_total = sum(1 for _ in parse_stream(handle, run.file_name))
+        run.records_total = records_count(path, run.file_name)  # never OCRs: a clipping file counts as one
         run.save(update_fields=["records_total"])
     with open(path, "rb") as handle:
-        run = ingest_stream(handle, name=run.file_name, sha256=run.sha256, run=run, defer_enrichment=True)
+        run = ingest_stream(
+            handle,
+            name=run.file_name,
+            sha256=run.sha256,
+            run=run,
+            defer_enrichment=True,
+            source=run.default_source,
+            published_on=run.default_date,
+        )
     if run.status == Status.SUCCEEDED:
         _release(run)
     return run.status

@@ -80,3 +80,12 @@ def snippet(text: str, query: ParsedQuery | None, *, words: int = SNIPPET_WORDS)
     prefix = "… " if start > 0 else escape(text[: matches[0].start()])
     suffix = " …" if end < len(matches) else ""
     return mark_safe(prefix + html.strip() + suffix)  # noqa: S308 - every piece is escaped above
+
+
+def words_hit(words: list[str], query: ParsedQuery | None) -> list[bool]:
+    """For each word as written (an OCR word box's text), whether the query matches it, by the same rules
+    as the text's highlighting (so a word marked in the text is the word marked on the scan)."""
+    if not query or not query.has_positive:
+        return [False] * len(words)
+    stems, exact = query.highlight_forms()
+    return [any(_is_hit(m.group(), stems, exact) for m in _RAW_WORD_RE.finditer(word)) for word in words]

@@ -20,8 +20,9 @@ from articles.search import selectors
 from articles.search.filters import DATE_PARAMS, SORT_CHOICES
 from articles.search.links import FILTER_PARAMS, date_range_selected, filter_chips, search_params, url_with
 from articles.search.pagination import capped_page, page_parse
+from articles.search.scans import MAX_QUERY_CHARS, article_scan_pages
 from articles.stories.selectors import stories_attach, story_view
-from articles.web import browsing, exports
+from articles.web import browsing, exports, scans
 from articles.web.charts import MODE_COUNT, MODE_SHARE, histogram_chart, sparkline
 from articles.web.home import home_overview
 
@@ -106,7 +107,8 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    article = get_object_or_404(Article.objects.select_related("source", "topic"), pk=pk)
+    article = get_object_or_404(Article.objects.select_related("source", "topic", "original"), pk=pk)
+    query = request.GET.get("q", "")[:MAX_QUERY_CHARS]
     return render(
         request,
         "articles/article_detail.html",
@@ -114,8 +116,22 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "article": article,
             "view": selectors.article_view(article=article),
             "related": selectors.articles_related(article=article),
+            "scan_pages": article_scan_pages(article=article, query=query),
+            "query": query,
         },
     )
+
+
+def article_original(request: HttpRequest, pk: int) -> HttpResponse:
+    """The clipping file the article was read from, byte for byte, as a download."""
+    article = get_object_or_404(Article.objects.select_related("original"), pk=pk)
+    return scans.original_response(article=article)
+
+
+def article_page_image(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    """One page of the article's clipping file as an image (the scan, or a PDF/TIFF page rendered)."""
+    article = get_object_or_404(Article.objects.select_related("original"), pk=pk)
+    return scans.page_image_response(article=article, number=number)
 
 
 def _chart(histogram, params: QueryDict, **options):

@@ -38,7 +38,10 @@ def check_utf8(head: bytes) -> None:
             f"the file is {utf16} text, not UTF-8: convert it first, e.g. iconv -f {source} -t UTF-8 FILE > FILE.txt"
         )
     if b"\x00" in head:
-        raise NotUtf8Error("this is a binary file, not a UTF-8 text dump")
+        raise NotUtf8Error(
+            "this is a binary file of a kind the archive does not read (it reads dumps, JSON Lines, images, "
+            "PDFs, saved web pages, Word .docx files and zips of them)"
+        )
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:

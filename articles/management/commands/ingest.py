@@ -1,8 +1,13 @@
-"""python manage.py ingest PATH [PATH ...] — store clipping dumps or JSON Lines files."""
+"""python manage.py ingest PATH [PATH ...] — store clippings: dumps, JSON Lines, scans and photos (OCR), PDFs,
+saved web pages, Word files, zips of them, and folders (read recursively, a run per file)."""
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
+import os
 import sys
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
@@ -15,14 +20,21 @@ from articles.models import Article, IngestRun
 
 class Command(BaseCommand):
     help = (
-        "Ingest clipping dumps (.txt) or JSON Lines (.jsonl, .jsonl.gz); '-' reads standard input. Stores and "
+        "Ingest clippings: dumps (.txt), JSON Lines (.jsonl, .jsonl.gz), images (PNG, JPEG, TIFF, WebP: OCR), PDFs, "
+        "saved web pages (.html), Word files (.docx), zips of them, or folders of them (read recursively); the "
+        "format is told from the content. '-' reads standard input. --source and --date give the source and "
+        "date of clipping files that do not say them. Stores and "
         "enriches before returning, or with --defer-enrichment stores (searchable at once) and queues the "
         "enrichment for task workers. A rerun of a file whose run was interrupted resumes it. Exits non-zero "
         "with a one-line reason when a run did not finish."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("paths", nargs="+", help="dump files, JSON Lines files, or - for standard input")
+        parser.add_argument("paths", nargs="+", help="files or folders of clippings, or - for standard input")
+        parser.add_argument("--source", default="", help="source of clipping files that do not name one (scans, PDFs)")
+        parser.add_argument(
+            "--date", type=_date, default=None, help="publication date YYYY-MM-DD of clipping files that give none"
+        )
         parser.add_argument("--workers", type=int, default=None, help="enrichment processes (default: settings)")
         parser.add_argument("--format", choices=["dump", "jsonl"], default=None, help="format of standard input")
         parser.add_argument(
@@ -33,8 +45,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: str, paths: list[str], workers: int | None, format: str | None, **options) -> None:
         defer = options["defer_enrichment"]
+        self.defaults = {"source": options["source"].strip(), "published_on": options["date"]}
         read_any, unfinished = False, []
-        for path in paths:
+        for path in _expanded(paths, self.stderr):
             try:
                 run = self._ingest_one(path, workers=workers, fmt=format, defer=defer)
             except (OSError, NotUtf8Error) as exc:
@@ -54,7 +67,9 @@ class Command(BaseCommand):
     def _ingest_one(self, path: str, *, workers: int | None, fmt: str | None, defer: bool) -> IngestRun:
         if path == "-":
             name = "<stdin>.jsonl" if fmt == "jsonl" else "<stdin>"
-            return ingest_stream(sys.stdin.buffer, name=name, workers=workers, defer_enrichment=defer)
+            return ingest_stream(
+                sys.stdin.buffer, name=name, workers=workers, defer_enrichment=defer, **self.defaults
+            )
         with open(path, "rb") as handle, progress_bar(path, handle) as advance:
             return ingest_stream(
                 handle,
@@ -63,6 +78,7 @@ class Command(BaseCommand):
                 workers=workers,
                 progress=advance,
                 defer_enrichment=defer,
+                **self.defaults,
             )
 
     def _report(self, run: IngestRun) -> None:
@@ -90,3 +106,29 @@ class Command(BaseCommand):
             if failed:
                 line += f"; {failed} stored without entities/topic (enrichment failed, see the run)"
         self.stdout.write(self.style.SUCCESS(line))
+
+
+def _date(raw: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date in the form YYYY-MM-DD: {raw!r}") from None
+
+
+def _expanded(paths: list[str], stderr) -> list[str]:
+    """The files to ingest: each path as given, a folder's files recursively (sorted; hidden files and
+    folders skipped), a run per file."""
+    files: list[str] = []
+    for path in paths:
+        if path != "-" and os.path.isdir(path):
+            found = sorted(
+                str(p)
+                for p in Path(path).rglob("*")
+                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+            if not found:
+                stderr.write(f"{path}: the folder holds no files")
+            files.extend(found)
+        else:
+            files.append(path)
+    return files
