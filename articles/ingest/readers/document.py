@@ -46,7 +46,8 @@ class Document:
 
     ``paragraphs`` hold the body as read (no normalisation beyond what makes the text correct: OCR
     output as Tesseract gave it after post-correction; presentation-form glyphs of a PDF mapped to
-    letters in logical order). ``words`` and ``page_sizes`` are empty unless some text came from OCR;
+    letters in logical order). ``words`` and ``page_sizes`` are filled for files shown as pages (scans,
+    PDFs: a text layer's words with ``conf`` 100) and empty for typed formats;
     ``ocr_text`` is the OCR output before post-correction (kept so an editor's correction never loses it).
     ``page_images`` are PNG renderings of pages a browser cannot show from the original (PDF, TIFF), one per
     page, at the size of ``page_sizes``; empty for PNG/JPEG/WebP (the original is shown) and typed formats.

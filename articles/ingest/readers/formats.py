@@ -47,6 +47,8 @@ MEDIA_TYPES = {
     "html": "text/html",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
+# A zip's local file header; an empty zip is only its end record; a spanned one starts with a split marker.
+_ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # A saved web page starts (after a BOM, blanks and comments) with one of these tags, in any case: the
 # WHATWG MIME-sniffing standard's "HTML" signatures (section 7.1), which browsers use for the same question.
@@ -82,7 +84,7 @@ def format_sniff(head: bytes, name: str = "") -> str:
         return "pdf"
     if is_image(head):
         return "image"
-    if head.startswith(b"PK\x03\x04"):
+    if head.startswith(_ZIP_SIGNATURES):
         return "zip"
     if head.startswith(_OLE2):
         return "doc"

@@ -59,6 +59,9 @@ class Command(BaseCommand):
             self._report(run)
             if run.status != IngestRun.Status.SUCCEEDED:
                 unfinished.append(f"{run.file_name}: run {run.pk} did not finish: {run.failure_reason}")
+            elif run.rejected_count and not (run.created_count or run.duplicate_count):
+                # Nothing of the file could be stored (a clipping file refused, a dump of bad records only).
+                unfinished.append(f"{run.file_name}: nothing stored: {run.errors[0] if run.errors else 'rejected'}")
         if unfinished:
             raise CommandError("; ".join(unfinished))
         if not read_any:
