@@ -40,6 +40,11 @@ install: $(BIN)/.installed system-packages
 demo: install
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 $(BIN)/python manage.py ingest fixtures/seed_dump.txt fixtures/ant_demo_sample.jsonl.gz
+	@# One clipping in each file form (scan, photo, TIFF, PDFs, web page, Word): each with its source and date.
+	@while IFS=$$'\t' read -r file source date; do \
+	  DEBUG=1 $(BIN)/python manage.py ingest "fixtures/clippings/$$file" --source "$$source" --date "$$date" \
+	    || echo "warning: fixtures/clippings/$$file was not ingested (see above)"; \
+	done < fixtures/clippings/manifest.tsv
 	@echo
 	@echo "The archive:  http://$(HOST)/   (admin: http://$(HOST)/admin/)"
 	@echo "Create an admin account with:  DEBUG=1 $(BIN)/python manage.py createsuperuser"

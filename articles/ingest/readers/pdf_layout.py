@@ -162,6 +162,9 @@ def _join(parts: list[str]) -> str:
     return text
 
 
+_RUNNING_HEAD_WORDS = 12
+
+
 def split_title(lines: list[Line], page_height: float) -> tuple[str, list[Line]]:
     """(title, remaining lines) of page 1: the largest-type line in the top half of the page, with the
     adjacent lines of the same size (a headline over two lines), when it is set at least 15% larger than
@@ -181,7 +184,10 @@ def split_title(lines: list[Line], page_height: float) -> tuple[str, list[Line]]
             while hi + 1 < len(lines) and abs(lines[hi + 1].size - size) <= 0.06 * size:
                 hi += 1
             title = balance_brackets(_join([line.text for line in lines[lo : hi + 1]]))
-            return title, lines[:lo] + lines[hi + 1 :]
+            # Short lines set above the headline are the page's masthead or running head ("صحيفة … — العدد
+            # 123"), not the article: a clipping's text starts under its headline.
+            above = [line for line in lines[:lo] if len(line.text.split()) > _RUNNING_HEAD_WORDS]
+            return title, above + lines[hi + 1 :]
     first = paragraphs(lines[:2])
     if len(first) == 2 and len(first[0].split()) <= 15:
         return first[0], lines[1:]
