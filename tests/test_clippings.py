@@ -278,3 +278,22 @@ def test_ocr_runs_for_real_where_ci_requires_it():
         pytest.skip("OCR_TEST_REQUIRED is not set (only CI requires Tesseract)")
     assert tesseract_available(), "Tesseract with its Arabic model is missing: apt-get install tesseract-ocr-ara"
     assert features.check("raqm") and Path(NASKH).exists()
+
+
+def test_the_editor_sees_the_scan_the_unsure_words_and_the_ocr_output_and_corrects_the_text(admin_client, tmp_path):
+    path = tmp_path / "page.html"
+    path.write_bytes(HTML.encode())
+    _ingest(str(path))
+    article = Article.objects.get()
+    Article.objects.filter(pk=article.pk).update(text_origin=Article.TextOrigin.OCR, ocr_confidence=70.0)
+    ArticlePages.objects.create(
+        article=article,
+        words=[[0, 10, 10, 50, 20, 95.0, "افتتح"], [0, 70, 10, 50, 20, 31.0, "وزبر"]],
+        page_sizes=[[800, 600]],
+        ocr_text="افتتح وزبر الثقافة",
+    )
+    page = admin_client.get(reverse("admin:articles_article_change", args=[article.pk])).content.decode()
+    assert '<span class="ocr-low" title="31">وزبر</span>' in page
+    assert '<span class="ocr-ok" title="95">افتتح</span>' in page
+    assert "افتتح وزبر الثقافة" in page  # the OCR output, kept beside the corrected text
+    assert reverse("article_original", args=[article.pk]) in page
