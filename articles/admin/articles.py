@@ -16,6 +16,9 @@ from articles.ingest.models import ArticlePages
 from articles.models import Article, Mention
 from articles.search.scans import LOW_WORD_CONFIDENCE, article_scan_pages
 
+# An article read from a clipping file: the pages beside the text box, unsure OCR words marked, the OCR output.
+CLIPPING_FIELDS = ["text_origin", "ocr_confidence", "clipping_pages", "ocr_words_marked", "ocr_output", "original_link"]
+
 
 class MentionInline(admin.TabularInline):
     model = Mention
@@ -102,16 +105,7 @@ class ArticleAdmin(admin.ModelAdmin):
         # A clipping file: the scan beside the text box, low-confidence OCR words marked, the OCR output kept.
         clipping = (
             _("The clipping file"),
-            {
-                "fields": [
-                    "text_origin",
-                    "ocr_confidence",
-                    "clipping_pages",
-                    "ocr_words_marked",
-                    "ocr_output",
-                    "original_link",
-                ]
-            },
+            {"fields": CLIPPING_FIELDS},
         )
         return [text, clipping, origin, topic, found]
 
@@ -127,12 +121,7 @@ class ArticleAdmin(admin.ModelAdmin):
             "entities_extracted_at",
             "ingest_run",
             "public_link",
-            "text_origin",
-            "ocr_confidence",
-            "clipping_pages",
-            "ocr_words_marked",
-            "ocr_output",
-            "original_link",
+            *CLIPPING_FIELDS,
         ]
 
     def get_inlines(self, request, obj):
