@@ -1,0 +1,220 @@
+"""Page layout from Tesseract's word boxes: reading order, headline, what is not article text. Pure module.
+
+:func:`page_layout` takes the :class:`~articles.ingest.ocr.tesseract.RawWord` list of one (deskewed)
+page and returns a :class:`PageLayout`:
+
+* **lines**: Tesseract's own lines, split where a gap between two words is wider than a column gutter
+  (Tesseract sometimes joins the lines of two columns);
+* **non-text** dropped: words that are rules or frames (only dashes, tatweel, bars; extremely long thin
+  boxes), lines of only digits in any script (page numbers), a short line alone at the very top (the
+  running head: outlet, date, section) or alone at the very bottom (folio) of the page;
+* **headline**: the lines above the body set in type clearly larger than the body's median line height
+  (x 1.3, median word heights), possibly spanning the columns; joined top to bottom into ``title``;
+* **columns**: x ranges that no more than a few body lines cover are gutters; lines that cross a gutter
+  span the columns and cut the page into bands; within a band columns are read right to left (Arabic),
+  lines top to bottom;
+* **paragraphs**: a new one where the vertical gap is clearly above the column's usual line gap, where
+  the line is indented on the right, or after a line ending well short of the column's left edge.
+
+Geometry is in the pixels of the image Tesseract read; words keep their order within a line as
+Tesseract gave it (logical order, with its bidi handling of Latin runs).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import statistics
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from articles.ingest.ocr.tesseract import RawWord
+
+HEADLINE_RATIO = 1.3  # headline word height / body median word height
+_NOT_TEXT_RE = re.compile(r"^[\s\-_—–‒―ـ|¦/\\~=+*•·.,:;'\"`^()\[\]{}<>«»]*$")
+_DIGITS_RE = re.compile(r"^[\W\d_]*$")  # \d matches Arabic-Indic and Persian digits too
+
+
+@dataclass
+class Line:
+    words: list[RawWord]
+    left: int = 0
+    top: int = 0
+    right: int = 0
+    bottom: int = 0
+
+    def __post_init__(self) -> None:
+        self.left = min(w.left for w in self.words)
+        self.top = min(w.top for w in self.words)
+        self.right = max(w.left + w.width for w in self.words)
+        self.bottom = max(w.top + w.height for w in self.words)
+
+    @property
+    def height(self) -> int:
+        return self.bottom - self.top
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+
+@dataclass
+class PageLayout:
+    """One page in reading order: ``title`` and each paragraph as words in reading order."""
+
+    title: list[RawWord] = field(default_factory=list)
+    paragraphs: list[list[RawWord]] = field(default_factory=list)
+    dropped: list[Line] = field(default_factory=list)
+
+    @property
+    def words(self) -> list[RawWord]:
+        return self.title + [w for p in self.paragraphs for w in p]
+
+
+def is_non_text(word: RawWord) -> bool:
+    """A rule, frame or bar read as a word: only dashes/bars/tatweel, or a box over 15 times wider than
+    high with at most two distinct characters."""
+    if _NOT_TEXT_RE.match(word.text):
+        return True
+    return word.width > 15 * max(word.height, 1) and len(set(word.text)) <= 2
+
+
+def _lines(words: list[RawWord]) -> list[Line]:
+    grouped: dict[tuple[int, int, int], list[RawWord]] = {}
+    for word in words:
+        grouped.setdefault(word.line_key, []).append(word)
+    lines = []
+    for group in grouped.values():
+        height = statistics.median(w.height for w in group)
+        # Split at a horizontal gap wider than ~1.2 word heights: two columns' lines read as one. A wide
+        # justified space split by mistake is joined again by _rows, within its column.
+        by_x = sorted(group, key=lambda w: -(w.left + w.width))
+        cuts = [0]
+        for i in range(1, len(by_x)):
+            if by_x[i - 1].left - (by_x[i].left + by_x[i].width) > 1.2 * height:
+                cuts.append(i)
+        if len(cuts) == 1:
+            lines.append(Line(group))
+            continue
+        cuts.append(len(by_x))
+        for start, end in itertools.pairwise(cuts):
+            members = set(map(id, by_x[start:end]))
+            lines.append(Line([w for w in group if id(w) in members]))  # keep Tesseract's order
+    return lines
+
+
+def _gutters(lines: list[Line], width: int, body_height: float) -> list[tuple[int, int]]:
+    """x ranges (start, end) covered by at most ~10% of the body lines: column gutters."""
+    if len(lines) < 4:
+        return []
+    coverage = np.zeros(width + 1, dtype=np.int32)
+    for line in lines:
+        coverage[max(0, line.left) : line.right] += 1
+    left, right = min(ln.left for ln in lines), max(ln.right for ln in lines)
+    low = coverage <= max(1, int(0.1 * len(lines)))
+    gutters, start = [], None
+    for x in range(left, right + 1):
+        if low[x] and start is None:
+            start = x
+        elif not low[x] and start is not None:
+            if x - start >= 0.8 * body_height:
+                gutters.append((start, x))
+            start = None
+    return gutters
+
+
+def _word_height(line: Line) -> float:
+    """Median word height: unlike the line box, not inflated by one tall word or a stray mark."""
+    return float(statistics.median(w.height for w in line.words))
+
+
+def _rows(column: list[Line]) -> list[Line]:
+    """Pieces of one column on the same row (vertical overlap over half) joined right to left."""
+    rows: list[list[Line]] = []
+    for line in sorted(column, key=lambda ln: ln.top):
+        last = rows[-1][-1] if rows else None
+        if last and min(last.bottom, line.bottom) - max(last.top, line.top) > 0.5 * min(last.height, line.height):
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    return [Line([w for piece in sorted(row, key=lambda ln: -ln.right) for w in piece.words]) for row in rows]
+
+
+def _paragraphs(column: list[Line], body_height: float) -> list[list[RawWord]]:
+    if not column:
+        return []
+    column = _rows(column)
+    col_left, col_right = min(ln.left for ln in column), max(ln.right for ln in column)
+    width = col_right - col_left
+    gaps = [b.top - a.bottom for a, b in itertools.pairwise(column)]
+    usual_gap = statistics.median(gaps) if gaps else 0
+    paragraphs: list[list[RawWord]] = [list(column[0].words)]
+    for previous, line, gap in zip(column, column[1:], gaps, strict=False):
+        indented = line.right < col_right - 1.5 * body_height and line.right - line.left < width - body_height
+        short_before = previous.right - previous.left < 0.6 * width
+        if gap > usual_gap + 0.6 * body_height or indented or short_before:
+            paragraphs.append([])
+        paragraphs[-1].extend(line.words)
+    return paragraphs
+
+
+def page_layout(words: list[RawWord], width: int, height: int) -> PageLayout:
+    """Reading order of one page's words (see the module docstring); ``width``/``height`` of the image."""
+    layout = PageLayout()
+    kept = [w for w in words if not is_non_text(w)]
+    lines = _lines(kept)
+    if not lines:
+        return layout
+    for line in list(lines):
+        if _DIGITS_RE.match(line.text):
+            layout.dropped.append(line)
+            lines.remove(line)
+    if not lines:
+        return layout
+    body_height = float(np.median([ln.height for ln in lines for _ in ln.words]))
+    word_height = float(np.median([_word_height(ln) for ln in lines for _ in ln.words]))
+    lines.sort(key=lambda ln: ln.top)
+
+    # Running head: a short line alone at the top, over a headline or a wide gap; folio alone at the bottom.
+    if len(lines) >= 3:
+        first, second = lines[0], lines[1]
+        isolated = second.top - first.bottom > 1.2 * body_height or second.height > HEADLINE_RATIO * first.height
+        if len(first.words) <= 10 and first.height <= 1.15 * body_height and isolated:
+            layout.dropped.append(lines.pop(0))
+        last, before = lines[-1], lines[-2]
+        if len(last.words) <= 4 and last.top - before.bottom > 1.5 * body_height:
+            layout.dropped.append(lines.pop())
+
+    # Headline: the leading run (top to bottom) of lines set clearly larger than the body.
+    title_lines: list[Line] = []
+    for line in lines:
+        if _word_height(line) < HEADLINE_RATIO * word_height:
+            break
+        title_lines.append(line)
+    layout.title = [w for ln in sorted(title_lines, key=lambda ln: ln.top) for w in ln.words]
+    rest = [ln for ln in lines if ln not in title_lines]
+    if not rest:
+        return layout
+
+    gutters = _gutters(rest, width, body_height)
+    if not gutters:
+        layout.paragraphs = _paragraphs(sorted(rest, key=lambda ln: ln.top), body_height)
+        return layout
+    spans = [ln for ln in rest if any(ln.left < g0 and ln.right > g1 for g0, g1 in gutters)]
+    # Bands: a spanning line starts a new band; columns are read right to left within each band.
+    cuts = sorted({ln.top for ln in spans})
+    edges = [min(ln.left for ln in rest)] + [(g0 + g1) // 2 for g0, g1 in gutters] + [width + 1]
+    for band_index in range(len(cuts) + 1):
+        top = cuts[band_index - 1] if band_index else -1
+        bottom = cuts[band_index] if band_index < len(cuts) else height + 1
+        band_spans = [ln for ln in spans if ln.top == top]
+        if band_spans:
+            layout.paragraphs.extend(_paragraphs(band_spans, body_height))
+        in_band = [ln for ln in rest if ln not in spans and top <= ln.top < bottom]
+        for column_index in range(len(edges) - 1, 0, -1):
+            lo, hi = edges[column_index - 1], edges[column_index]
+            column = sorted((ln for ln in in_band if lo <= (ln.left + ln.right) / 2 < hi), key=lambda ln: ln.top)
+            layout.paragraphs.extend(_paragraphs(column, body_height))
+    layout.paragraphs = [p for p in layout.paragraphs if p]
+    return layout
