@@ -32,6 +32,8 @@ import numpy as np
 from articles.ingest.ocr.tesseract import RawWord
 
 HEADLINE_RATIO = 1.3  # headline word height / body median word height
+HEADLINE_SEARCH_LINES = 4  # the headline starts within the first lines of a clipping
+RUNNING_HEAD_WORDS = 12  # a line above the headline this short is a masthead, not the article
 _NOT_TEXT_RE = re.compile(r"^[\s\-_—–‒―ـ|¦/\\~=+*•·.,:;'\"`^()\[\]{}<>«»]*$")
 _DIGITS_RE = re.compile(r"^[\W\d_]*$")  # \d matches Arabic-Indic and Persian digits too
 
@@ -186,7 +188,15 @@ def page_layout(words: list[RawWord], width: int, height: int) -> PageLayout:
         if len(last.words) <= 4 and last.top - before.bottom > 1.5 * body_height:
             layout.dropped.append(lines.pop())
 
-    # Headline: the leading run (top to bottom) of lines set clearly larger than the body.
+    # Headline: the first run (top to bottom) of lines set clearly larger than the body, within the first
+    # HEADLINE_SEARCH_LINES; short lines above it are a masthead or running head the test above missed.
+    start = next(
+        (i for i, ln in enumerate(lines[:HEADLINE_SEARCH_LINES]) if _word_height(ln) >= HEADLINE_RATIO * word_height),
+        0,
+    )
+    if start and all(len(ln.words) <= RUNNING_HEAD_WORDS for ln in lines[:start]):
+        layout.dropped.extend(lines[:start])
+        lines = lines[start:]
     title_lines: list[Line] = []
     for line in lines:
         if _word_height(line) < HEADLINE_RATIO * word_height:
