@@ -12,6 +12,7 @@ from __future__ import annotations
 from PIL import Image
 
 from articles.ingest.ocr.correct import Vocabulary, correct_words
+from articles.ingest.ocr.headline import headline_reread
 from articles.ingest.ocr.layout import PageLayout, page_layout
 from articles.ingest.ocr.preprocess import Transform, preprocess
 from articles.ingest.ocr.tesseract import RawWord, recognise, require_tesseract
@@ -34,7 +35,8 @@ def read_page(image: Image.Image, *, dpi: float | None = None) -> tuple[PageLayo
     processed = preprocess(image, dpi=dpi)
     words = recognise(processed.image)
     width, height = processed.transform.size
-    return page_layout(words, width, height), processed.transform
+    layout = headline_reread(processed.image, page_layout(words, width, height))
+    return layout, processed.transform
 
 
 def _join(words: list[str]) -> str:

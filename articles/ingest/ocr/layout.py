@@ -32,6 +32,7 @@ import numpy as np
 from articles.ingest.ocr.tesseract import RawWord
 
 HEADLINE_RATIO = 1.3  # headline word height / body median word height
+HEADLINE_CONTINUE = 0.75  # a next headline line's word height / the first headline line's
 HEADLINE_SEARCH_LINES = 4  # the headline starts within the first lines of a clipping
 RUNNING_HEAD_WORDS = 12  # a line above the headline this short is a masthead, not the article
 _NOT_TEXT_RE = re.compile(r"^[\s\-_—–‒―ـ|¦/\\~=+*•·.,:;'\"`^()\[\]{}<>«»]*$")
@@ -68,6 +69,10 @@ class PageLayout:
     title: list[RawWord] = field(default_factory=list)
     paragraphs: list[list[RawWord]] = field(default_factory=list)
     dropped: list[Line] = field(default_factory=list)
+    #: (top, bottom) pixels from the headline's top to the first body-like line: the band the engine may
+    #: read again at body scale (Tesseract misses lines of very large type); None without a headline.
+    headline_band: tuple[int, int] | None = None
+    word_height: float = 0.0  # median word height of the page's lines (pixels)
 
     @property
     def words(self) -> list[RawWord]:
@@ -82,12 +87,30 @@ def is_non_text(word: RawWord) -> bool:
     return word.width > 15 * max(word.height, 1) and len(set(word.text)) <= 2
 
 
+def _visual_rows(group: list[RawWord]) -> list[list[RawWord]]:
+    """One Tesseract line cut where its words do not overlap vertically: Tesseract sometimes joins a
+    headline and the first body line (or two lines of a skewed photo) into one line."""
+    rows: list[tuple[int, int, list[RawWord]]] = []
+    for word in sorted(group, key=lambda w: w.top + w.height / 2):
+        top, bottom = word.top, word.top + word.height
+        if rows:
+            r_top, r_bottom, members = rows[-1]
+            if min(bottom, r_bottom) - max(top, r_top) > 0.3 * min(word.height, r_bottom - r_top):
+                rows[-1] = (min(top, r_top), max(bottom, r_bottom), [*members, word])
+                continue
+        rows.append((top, bottom, [word]))
+    if len(rows) == 1:
+        return [group]
+    members_of = [set(map(id, members)) for _, _, members in rows]
+    return [[w for w in group if id(w) in ids] for ids in members_of]  # keep Tesseract's order
+
+
 def _lines(words: list[RawWord]) -> list[Line]:
     grouped: dict[tuple[int, int, int], list[RawWord]] = {}
     for word in words:
         grouped.setdefault(word.line_key, []).append(word)
     lines = []
-    for group in grouped.values():
+    for group in (row for tess_line in grouped.values() for row in _visual_rows(tess_line)):
         height = statistics.median(w.height for w in group)
         # Split at a horizontal gap wider than ~1.2 word heights: two columns' lines read as one. A wide
         # justified space split by mistake is joined again by _rows, within its column.
@@ -161,6 +184,28 @@ def _paragraphs(column: list[Line], body_height: float) -> list[list[RawWord]]:
     return paragraphs
 
 
+def _headline_band(
+    title: list[Line], dropped: list[Line], rest: list[Line], word_height: float, body_height: float, height: int
+) -> tuple[int, int]:
+    """Rows that may hold headline lines Tesseract missed: up to one and a half headline heights above
+    and below the lines it read, bounded by a sure line above (a running head read with confidence) and
+    the first line that is clearly body text below."""
+    size = statistics.median(w.height for ln in title for w in ln.words)
+    top, bottom = title[0].top, max(ln.bottom for ln in title)
+    above = [ln.bottom for ln in dropped if ln.bottom <= top and statistics.mean(w.conf for w in ln.words) >= 70]
+    band_top = max([int(top - 1.6 * size), 0, *above])
+    body = (
+        ln.top
+        for ln in sorted(rest, key=lambda ln: ln.top)
+        if ln.top >= bottom
+        and len(ln.words) >= 3
+        and 0.6 * word_height <= _word_height(ln) < 1.2 * word_height
+        and ln.height < 1.25 * body_height
+    )
+    band_bottom = min(next(body, height), int(bottom + 1.6 * size), height)
+    return band_top, band_bottom
+
+
 def page_layout(words: list[RawWord], width: int, height: int) -> PageLayout:
     """Reading order of one page's words (see the module docstring); ``width``/``height`` of the image."""
     layout = PageLayout()
@@ -190,20 +235,27 @@ def page_layout(words: list[RawWord], width: int, height: int) -> PageLayout:
 
     # Headline: the first run (top to bottom) of lines set clearly larger than the body, within the first
     # HEADLINE_SEARCH_LINES; short lines above it are a masthead or running head the test above missed.
-    start = next(
-        (i for i, ln in enumerate(lines[:HEADLINE_SEARCH_LINES]) if _word_height(ln) >= HEADLINE_RATIO * word_height),
-        0,
-    )
+    def large(line: Line) -> bool:
+        # Word heights, not the line box: in a photo a long body line's box is tall from the page's tilt.
+        return _word_height(line) >= HEADLINE_RATIO * word_height
+
+    start = next((i for i, ln in enumerate(lines[:HEADLINE_SEARCH_LINES]) if large(ln)), 0)
     if start and all(len(ln.words) <= RUNNING_HEAD_WORDS for ln in lines[:start]):
         layout.dropped.extend(lines[:start])
         lines = lines[start:]
     title_lines: list[Line] = []
     for line in lines:
-        if _word_height(line) < HEADLINE_RATIO * word_height:
+        # The headline's next line is set like its first: a body line of tall letters (Amiri's ascenders
+        # and descenders) can pass the body ratio but stays well below the headline's own size.
+        if not large(line) or (title_lines and _word_height(line) < HEADLINE_CONTINUE * _word_height(title_lines[0])):
             break
         title_lines.append(line)
-    layout.title = [w for ln in sorted(title_lines, key=lambda ln: ln.top) for w in ln.words]
+    # Pieces of one headline row (cut at a wide gap) read right to left, rows top to bottom.
+    layout.title = [w for row in _rows(title_lines) for w in row.words] if title_lines else []
     rest = [ln for ln in lines if ln not in title_lines]
+    layout.word_height = word_height
+    if title_lines:
+        layout.headline_band = _headline_band(title_lines, layout.dropped, rest, word_height, body_height, height)
     if not rest:
         return layout
 

@@ -23,7 +23,9 @@ from articles.ingest.readers.document import ReaderError
 MISSING = "OCR needs Tesseract with its Arabic model: apt-get install tesseract-ocr tesseract-ocr-ara"
 # Seconds per Tesseract call; a 300 dpi A4 page of dense text takes 5-15 s on one core.
 TIMEOUT_S = 120
-CONFIG = "--oem 1 --psm 3 -c preserve_interword_spaces=1"
+CONFIG = "--oem 1 --psm {psm} -c preserve_interword_spaces=1"
+PSM_PAGE = 3  # automatic page segmentation
+PSM_RAW_LINE = 13  # one text line, no segmentation: large bold headline lines that psm 3 and 7 drop
 _LATIN_RE = re.compile(r"[A-Za-z]{2,}")
 
 
@@ -63,10 +65,10 @@ def require_tesseract() -> None:
         raise ReaderError(MISSING)
 
 
-def _run(image: np.ndarray, lang: str) -> list[RawWord]:
+def _run(image: np.ndarray, lang: str, psm: int = PSM_PAGE) -> list[RawWord]:
     try:
         data = pytesseract.image_to_data(
-            image, lang=lang, config=CONFIG, output_type=pytesseract.Output.DICT, timeout=TIMEOUT_S
+            image, lang=lang, config=CONFIG.format(psm=psm), output_type=pytesseract.Output.DICT, timeout=TIMEOUT_S
         )
     except RuntimeError as exc:  # pytesseract's timeout
         raise ReaderError(f"OCR took longer than {TIMEOUT_S} s on one page; try a smaller image") from exc
@@ -99,10 +101,11 @@ def has_latin(words: list[RawWord]) -> bool:
     return any(_LATIN_RE.search(w.text) for w in words)
 
 
-def recognise(image: np.ndarray) -> list[RawWord]:
-    """Words of one page image (2-D uint8), ``ara`` then ``ara+eng`` where Latin words showed up."""
+def recognise(image: np.ndarray, *, psm: int = PSM_PAGE) -> list[RawWord]:
+    """Words of one page image (2-D uint8), ``ara`` then ``ara+eng`` where Latin words showed up;
+    ``psm`` is Tesseract's page segmentation mode (:data:`PSM_PAGE` or :data:`PSM_RAW_LINE`)."""
     require_tesseract()
-    words = _run(image, "ara")
+    words = _run(image, "ara", psm)
     if has_latin(words) and "eng" in pytesseract.get_languages(config=""):
-        words = _run(image, "ara+eng")
+        words = _run(image, "ara+eng", psm)
     return words
