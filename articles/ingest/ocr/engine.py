@@ -9,12 +9,14 @@ running heads and page numbers dropped). Then the whole article's words go throu
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PIL import Image
 
 from articles.ingest.ocr.correct import Vocabulary, correct_words
 from articles.ingest.ocr.headline import headline_reread
 from articles.ingest.ocr.layout import PageLayout, page_layout
-from articles.ingest.ocr.preprocess import Transform, preprocess
+from articles.ingest.ocr.preprocess import Transform, preprocess, stroke_widths
 from articles.ingest.ocr.tesseract import RawWord, recognise, require_tesseract
 from articles.ingest.readers.document import ORIGIN_OCR, Document, OcrWord, Progress, ReaderError
 
@@ -34,6 +36,8 @@ def read_page(image: Image.Image, *, dpi: float | None = None) -> tuple[PageLayo
     """The layout of one page image, its boxes in processed pixels, with the transform back."""
     processed = preprocess(image, dpi=dpi)
     words = recognise(processed.image)
+    strokes = stroke_widths(processed.image, [(w.left, w.top, w.width, w.height) for w in words])
+    words = [replace(w, stroke=stroke) for w, stroke in zip(words, strokes, strict=True)]
     width, height = processed.transform.size
     layout = headline_reread(processed.image, page_layout(words, width, height))
     return layout, processed.transform

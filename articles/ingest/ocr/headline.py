@@ -25,6 +25,7 @@ from articles.ingest.ocr.tesseract import PSM_RAW_LINE, RawWord, recognise
 TARGET_WORD_HEIGHT = 28.0  # pixels: Tesseract's models are trained on text of about this size
 MIN_LINE_FRACTION = 0.35  # an ink run lower than this part of the tallest is dots, joined to a neighbour
 HEADLINE_LINE_FRACTION = 0.6  # runs this tall (of the tallest) are headline lines; between: other type
+TALL_RUN = 1.9  # a run of ink rows this many line heights tall holds two lines that touch
 BLOCK_OFFSET = 10_000  # keeps the second reading's Tesseract line keys apart from the page's
 
 
@@ -33,17 +34,31 @@ def sure_letters(words: list[RawWord]) -> float:
     return sum(sum(c.isalpha() for c in w.text) * w.conf / 100 for w in words)
 
 
-def line_runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """(top, bottom) rows of the headline lines of a binary ink ``mask`` (2-D, ink > 0): runs of rows
-    with ink at least :data:`HEADLINE_LINE_FRACTION` of the tallest; low runs (dots and marks above or
-    below a line) joined to the nearer line when they touch it, runs of smaller type left out."""
-    inked = (mask > 0).sum(axis=1) > 0
+def _split_tall(profile: np.ndarray, top: int, bottom: int, line: float) -> list[list[int]]:
+    """A run of rows taller than :data:`TALL_RUN` lines cut at its faintest row (lines whose
+    descenders touch the next line's ascenders), recursively."""
+    if bottom - top <= TALL_RUN * line:
+        return [[top, bottom]]
+    lo, hi = top + int(0.6 * line), bottom - int(0.6 * line)
+    cut = lo + int(np.argmin(profile[lo:hi]))
+    return _split_tall(profile, top, cut, line) + _split_tall(profile, cut, bottom, line)
+
+
+def line_runs(mask: np.ndarray, *, line: float = TARGET_WORD_HEIGHT) -> list[tuple[int, int]]:
+    """(top, bottom) rows of the headline lines of a binary ink ``mask`` (2-D, ink > 0) whose words are
+    about ``line`` pixels high: runs of rows with ink (a row with ink in under 1% of the width counts as
+    empty: specks, a frame's edge), runs over :data:`TALL_RUN` lines cut at their faintest row; runs at
+    least :data:`HEADLINE_LINE_FRACTION` of the tallest are lines, low runs (dots and marks above or
+    below a line) join the nearer line when they touch it, runs of smaller type are left out."""
+    profile = (mask > 0).sum(axis=1)
+    inked = profile > max(1, 0.01 * mask.shape[1])
     runs: list[list[int]] = []
     for y, has_ink in enumerate(inked):
         if has_ink and (not runs or runs[-1][1] != y):
             runs.append([y, y + 1])
         elif has_ink:
             runs[-1][1] = y + 1
+    runs = [piece for a, b in runs for piece in _split_tall(profile, a, b, line)]
     if not runs:
         return []
     tallest = max(b - a for a, b in runs)
@@ -113,9 +128,15 @@ def headline_reread(image: np.ndarray, layout: PageLayout) -> PageLayout:
     if bottom - top < title_height:
         return layout
     scale = float(np.clip(TARGET_WORD_HEIGHT / title_height, 0.1, 1.0))
-    band = image[top:bottom]
+    # Across the text's own width (headline and body, a little margin): not the frame or table edge of
+    # a photographed cutting, whose ink would join every row of the band.
+    text = layout.title + [w for p in layout.paragraphs for w in p]
+    margin = int(layout.word_height)
+    left = max(0, min(w.left for w in text) - margin)
+    right = min(image.shape[1], max(w.left + w.width for w in text) + margin)
+    band = image[top:bottom, left:right]
     small = cv2.resize(band, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else band
-    again = _read_lines(small, scale, top)
+    again = [replace(w, left=w.left + left) for w in _read_lines(small, scale, top)]
     if not again:
         return layout
     if sure_letters(again) <= sure_letters(layout.title):

@@ -25,6 +25,7 @@ from __future__ import annotations
 import itertools
 import re
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,6 +33,8 @@ import numpy as np
 from articles.ingest.ocr.tesseract import RawWord
 
 HEADLINE_RATIO = 1.3  # headline word height / body median word height
+HEADLINE_SURE_RATIO = 2.0  # words this much taller are headline type whatever their strokes
+HEADLINE_STROKE = 1.2  # headline stroke width / body median stroke width (where measured)
 HEADLINE_CONTINUE = 0.75  # a next headline line's word height / the first headline line's
 HEADLINE_SEARCH_LINES = 4  # the headline starts within the first lines of a clipping
 RUNNING_HEAD_WORDS = 12  # a line above the headline this short is a masthead, not the article
@@ -185,7 +188,12 @@ def _paragraphs(column: list[Line], body_height: float) -> list[list[RawWord]]:
 
 
 def _headline_band(
-    title: list[Line], dropped: list[Line], rest: list[Line], word_height: float, body_height: float, height: int
+    title: list[Line],
+    dropped: list[Line],
+    rest: list[Line],
+    word_height: float,
+    large: Callable[[Line], bool],
+    height: int,
 ) -> tuple[int, int]:
     """Rows that may hold headline lines Tesseract missed: up to one and a half headline heights above
     and below the lines it read, bounded by a sure line above (a running head read with confidence) and
@@ -197,10 +205,7 @@ def _headline_band(
     body = (
         ln.top
         for ln in sorted(rest, key=lambda ln: ln.top)
-        if ln.top >= bottom
-        and len(ln.words) >= 3
-        and 0.6 * word_height <= _word_height(ln) < 1.2 * word_height
-        and ln.height < 1.25 * body_height
+        if ln.top >= bottom and len(ln.words) >= 3 and 0.6 * word_height <= _word_height(ln) and not large(ln)
     )
     band_bottom = min(next(body, height), int(bottom + 1.6 * size), height)
     return band_top, band_bottom
@@ -235,9 +240,20 @@ def page_layout(words: list[RawWord], width: int, height: int) -> PageLayout:
 
     # Headline: the first run (top to bottom) of lines set clearly larger than the body, within the first
     # HEADLINE_SEARCH_LINES; short lines above it are a masthead or running head the test above missed.
+    strokes = [w.stroke for ln in lines for w in ln.words if w.stroke > 0]
+    body_stroke = float(np.median(strokes)) if strokes else 0.0
+
     def large(line: Line) -> bool:
         # Word heights, not the line box: in a photo a long body line's box is tall from the page's tilt.
-        return _word_height(line) >= HEADLINE_RATIO * word_height
+        # And thicker strokes where they were measured: a body line in a font of tall ascenders (Amiri)
+        # has word boxes as tall as a small headline's, not its strokes.
+        ratio = _word_height(line) / word_height
+        if ratio < HEADLINE_RATIO:
+            return False
+        if ratio >= HEADLINE_SURE_RATIO:  # blur and binarisation of a photo thicken the body's strokes
+            return True
+        line_strokes = [w.stroke for w in line.words if w.stroke > 0]
+        return not body_stroke or not line_strokes or statistics.median(line_strokes) >= HEADLINE_STROKE * body_stroke
 
     start = next((i for i, ln in enumerate(lines[:HEADLINE_SEARCH_LINES]) if large(ln)), 0)
     if start and all(len(ln.words) <= RUNNING_HEAD_WORDS for ln in lines[:start]):
@@ -255,7 +271,7 @@ def page_layout(words: list[RawWord], width: int, height: int) -> PageLayout:
     rest = [ln for ln in lines if ln not in title_lines]
     layout.word_height = word_height
     if title_lines:
-        layout.headline_band = _headline_band(title_lines, layout.dropped, rest, word_height, body_height, height)
+        layout.headline_band = _headline_band(title_lines, layout.dropped, rest, word_height, large, height)
     if not rest:
         return layout
 

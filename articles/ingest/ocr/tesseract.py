@@ -42,6 +42,7 @@ class RawWord:
     block: int
     par: int
     line: int
+    stroke: float = 0.0  # ink stroke width (pixels), set by the engine; 0 when not measured
 
     @property
     def line_key(self) -> tuple[int, int, int]:
