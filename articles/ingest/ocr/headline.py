@@ -94,10 +94,11 @@ def _read_lines(small: np.ndarray, scale: float, top: int) -> list[RawWord]:
         cols = np.flatnonzero(mask[a:b].sum(axis=0))
         if cols.size == 0:
             continue
-        pad = max(4, (b - a) // 3)
-        x0 = max(0, int(cols[0]) - pad)
-        crop = small[a:b, x0 : int(cols[-1]) + pad]
-        line = cv2.copyMakeBorder(crop, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
+        x0 = max(0, int(cols[0]) - 4)
+        crop = small[a:b, x0 : int(cols[-1]) + 4]
+        # White around the line, a line height left and right: with less, raw-line mode drops end words.
+        pad, side = max(4, (b - a) // 3), b - a
+        line = cv2.copyMakeBorder(crop, pad, pad, side, side, cv2.BORDER_CONSTANT, value=255)
         for w in recognise(line, psm=PSM_RAW_LINE):
             if is_non_text(w):
                 continue
@@ -105,7 +106,7 @@ def _read_lines(small: np.ndarray, scale: float, top: int) -> list[RawWord]:
                 replace(
                     w,
                     text=_unreversed(w.text),
-                    left=int((w.left - pad + x0) / scale),
+                    left=int((w.left - side + x0) / scale),
                     top=int((w.top - pad + a) / scale) + top,
                     width=int(w.width / scale),
                     height=int(w.height / scale),
