@@ -73,6 +73,17 @@ def line_runs(mask: np.ndarray, *, line: float = TARGET_WORD_HEIGHT) -> list[tup
 
 
 _LRM = "\u200e"
+_RLM = "\u200f"
+UNSURE_NUMBER_CONF = 60  # a number read less surely than this inside a headline line is a speck's reading
+
+
+def _is_headline_word(text: str, conf: float) -> bool:
+    """A raw-line reading worth keeping: it holds a letter or a digit (not a lone mark, an RLM, a
+    stroke read as punctuation), and a bare number only when read surely (on the DEV set the unsure
+    ones were specks and the ends of letters)."""
+    if not any(c.isalnum() for c in text):
+        return False
+    return not (text.strip(".,،-").isdigit() and conf < UNSURE_NUMBER_CONF)
 
 
 def _unreversed(text: str) -> str:
@@ -100,12 +111,13 @@ def _read_lines(small: np.ndarray, scale: float, top: int) -> list[RawWord]:
         pad, side = max(4, (b - a) // 3), b - a
         line = cv2.copyMakeBorder(crop, pad, pad, side, side, cv2.BORDER_CONSTANT, value=255)
         for w in recognise(line, psm=PSM_RAW_LINE):
-            if is_non_text(w):
+            text = _unreversed(w.text).replace(_LRM, "").replace(_RLM, "")
+            if is_non_text(w) or not _is_headline_word(text, w.conf):
                 continue
             words.append(
                 replace(
                     w,
-                    text=_unreversed(w.text),
+                    text=text,
                     left=int((w.left - side + x0) / scale),
                     top=int((w.top - pad + a) / scale) + top,
                     width=int(w.width / scale),

@@ -206,7 +206,10 @@ def _headline_band(
         ln.top
         for ln in sorted(rest, key=lambda ln: ln.top)
         # Below the middle of the headline's last line: the boxes of a tilted photo's lines overlap.
-        if ln.top >= title[-1].top + title[-1].height / 2 and len(ln.words) >= 3 and 0.6 * word_height <= _word_height(ln) and not large(ln)
+        if ln.top >= title[-1].top + title[-1].height / 2
+        and len(ln.words) >= 3
+        and 0.6 * word_height <= _word_height(ln)
+        and not large(ln)
     )
     band_bottom = min(next(body, height), int(bottom + 1.6 * size), height)
     return band_top, band_bottom
