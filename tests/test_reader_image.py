@@ -381,3 +381,19 @@ def dev_texts(count: int, *, seed: int = 0) -> list[dict]:
     """Unused by the tests: a hook for bench/ocr_dev.py to share this file's rendering."""
     random.seed(seed)
     return []
+
+
+@needs_ocr
+@needs_raqm
+@pytest.mark.parametrize(("body_px", "paper"), [(34, 0.97), (30, 0.96)])
+def test_dithered_bilevel_group4_tiff_read_like_a_grey_scan(body_px, paper):
+    # A fax-like 1-bit scan of a two-column cutting on off-white paper: Pillow's conversion to 1 bit
+    # dithers (Floyd-Steinberg), so the paper becomes scattered dots and each letter's edge a fringe of
+    # them. Read as it is, Tesseract lost most of these pages (CER 0.68, or no words at all).
+    page, _ = render_clipping(TITLE, RIGHT_COLUMN + LEFT_COLUMN, columns=2, body_px=body_px, column_px=800)
+    buffer = io.BytesIO()
+    Image.eval(page.convert("L"), lambda v: int(v * paper)).convert("1").save(
+        buffer, "TIFF", compression="group4", dpi=(300, 300)
+    )
+    document = read_image(buffer.getvalue())
+    assert cer("\n".join(RIGHT_COLUMN + LEFT_COLUMN), document.body) <= 0.08, document.body

@@ -6,7 +6,7 @@ pixels, so word boxes found on the processed image map back to the original with
 
 Steps, each only where it helps (measured with bench/ocr_dev.py on rendered clippings):
 
-* grayscale, transparency composited on white;
+* grayscale, transparency composited on white; a bilevel (1-bit) page smoothed into grey edges;
 * rescale so text lines are about the height Tesseract's models were trained on (about 300 dpi for body
   type): from ``dpi`` when given, else from the median height of the text's connected components;
 * deskew: the angle that makes the horizontal projection profile of the text sharpest (text rows
@@ -32,6 +32,7 @@ MAX_UPSCALE, MIN_SCALE = 4.0, 0.4
 # Longest processed side: Tesseract's time grows with pixels; 300 dpi A3 is ~ 5000 px.
 MAX_SIDE = 7000
 MIN_SKEW_DEG, MAX_SKEW_DEG = 0.3, 8.0
+BILEVEL_SIGMA = 1.2  # pixels: Gaussian smoothing of a 1-bit page before anything else (see preprocess)
 # Background spread (max - min of the estimated illumination, 0-255) above which lighting is uneven.
 UNEVEN_LIGHTING = 40.0
 
@@ -181,6 +182,10 @@ def remove_border(gray: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def preprocess(image: Image.Image, *, dpi: float | None = None) -> Preprocessed:
     """The image Tesseract should read, and the transform back to ``image``'s pixels (see module doc)."""
     gray = to_gray(image)
+    if image.mode == "1":
+        # A bilevel page (fax, Group 4 TIFF; often dithered) has no grey edges: smoothed, Tesseract reads
+        # it as a grayscale scan. DEV bilevel TIFFs: body CER 0.129 -> 0.059 (sigma 1.0-1.4 all gained).
+        gray = cv2.GaussianBlur(gray, (0, 0), BILEVEL_SIGMA)
     original_size = (gray.shape[1], gray.shape[0])
     bg = background(gray)
     uneven = float(np.percentile(bg, 99) - np.percentile(bg, 1)) > UNEVEN_LIGHTING
