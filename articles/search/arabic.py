@@ -21,6 +21,12 @@ to the singular with ة when that is attested (العملات → عملة, not 
 far commoner than the alef form (so روسيا and سوريا keep their alef). The feminine nisba ية meets
 its masculine ي (الشمالية/الشمالي, النووية/النووي), but a nisba never loses its ي: الرقمية is not
 الرقم, الدولية is not الدول, المصري is not مصر, العملية is not عملة.
+
+A word's two spellings share their candidates (issue 23): a word ending in ه has the candidates of its
+ة spelling as well and the other way round, so السعوديه meets السعودي and السعوديين as السعودية does,
+and every rule written for ة applies to a text typed without it. The function words that keep their ى
+(:data:`articles.text.FUNCTION_WORDS_MAKSURA`) are indexed as spelled; a query for one of them also
+matches its ي spelling (outlets write على as علي), a query for the name علي never matches على.
 """
 
 from __future__ import annotations
@@ -69,8 +75,19 @@ def key_words(text: str) -> list[str]:
 
 
 def fold(word: str) -> str:
-    """A spelled word as the search key writes it (ة → ه)."""
+    """A spelled word as the index's exact column writes it (ة → ه; a function word keeps its ى)."""
     return word.replace("ة", "ه")
+
+
+def spellings(word: str) -> tuple[str, ...]:
+    """The spelled word and, for a function word written with ى, its ي spelling: what a query word
+    matches (على finds على and علي as outlets write it; علي is one spelling only)."""
+    return (word, word.replace("ى", "ي")) if "ى" in word else (word,)
+
+
+def exact_forms(word: str) -> tuple[str, ...]:
+    """The exact-column words a query word matches: :func:`fold` of each of its :func:`spellings`."""
+    return tuple(fold(w) for w in spellings(word))
 
 
 # The prepositions ب and ل (and a conjunction before one), which the length rule would keep on short
@@ -149,12 +166,21 @@ def candidates_compute(word: str) -> frozenset[str]:
     index writers: one cache of their own per word instead of two)."""
     if not _ARABIC_RE.match(word):
         return frozenset((word,))
-    forms = {word} | _prefix_strips(word)
-    for form in list(forms):
-        forms |= _suffix_strips(form)
+    forms = _spelled_candidates(word)
+    # Both spellings of a final ة/ه: the rules keyed on ة (the nisba ية, ات → ة, ت → ة) reach a text
+    # typed with ه, and a text spelled with ة gets nothing its ه spelling would not.
+    if len(word) >= 3 and word[-1] in "ةه":
+        forms |= _spelled_candidates(word[:-1] + ("ه" if word[-1] == "ة" else "ة"))
     return frozenset(fold(form) for form in forms)
 
 
+def _spelled_candidates(word: str) -> set[str]:
+    forms = {word} | _prefix_strips(word)
+    for form in list(forms):
+        forms |= _suffix_strips(form)
+    return forms
+
+
 def query_forms(word: str) -> list[str]:
-    """The stemmed-index forms a query word matches (any of them): its own candidates."""
-    return sorted(candidates(word))
+    """The stemmed-index forms a query word matches (any of them): the candidates of its spellings."""
+    return sorted(frozenset().union(*(candidates(w) for w in spellings(word))))
