@@ -31,7 +31,8 @@ _SPOOF_RE = re.compile(f"[{SPOOF_CONTROLS}]")
 # Every invisible format character real dumps carry: the above, LRM/RLM/ALM, zero-width (non-)joiner
 # and space, word joiner and invisible operators, combining grapheme joiner, BOM, soft hyphen. Kept in
 # stored text (a ZWNJ shapes a Persian name, an RLM places a full stop), removed from every key.
-_INVISIBLE_RE = re.compile(f"[{SPOOF_CONTROLS}\u200b-\u200f\u2060-\u2064\u061c\u034f\ufeff\u00ad\u180e]")
+INVISIBLE_CHARS = f"{SPOOF_CONTROLS}\u200b-\u200f\u2060-\u2064\u061c\u034f\ufeff\u00ad\u180e"
+_INVISIBLE_RE = re.compile(f"[{INVISIBLE_CHARS}]")
 _TATWEEL = "\u0640"
 # Compatibility characters folded in keys only: Arabic presentation forms A and B (ﻻ ﷲ ﷺ, isolated /
 # final letter shapes from PDF copy-paste), Latin ligatures and full-width forms. NFKC on the rest of the
@@ -166,6 +167,27 @@ def clean_line(text: str) -> str:
     """The stored form of a one-line field (title, source name): :func:`clean`, then :func:`edge_trim`,
     so a title that arrives with a leading RLM sorts, links and matches like the same title typed."""
     return edge_trim(clean(text))
+
+
+# Display (issue 23): text from a PDF or an OCR engine often carries the Arabic letters' contextual glyphs
+# (presentation forms A U+FB50–FDCF and B U+FE70–FEFE, the lam-alef ligatures among them) and Latin , ; ?
+# where a typist writes ، ؛ ؟. Shown as typed text: the glyphs as their letters (NFKC on those ranges
+# only), the Latin mark after an Arabic letter as the Arabic one. Word ligatures (U+FDF0–FDFF: ﷲ ﷺ ﷽ ﷼)
+# are characters typists use too and stay. Never stored: the stored text is what the file said.
+_DISPLAY_FORMS_RE = re.compile("[\ufb50-\ufdcf\ufe70-\ufefe]+")
+_DISPLAY_PUNCT_RE = re.compile("(?<=[\u0621-\u064a\u0660-\u0669\u066e-\u06d3\u06f0-\u06f9])([,;?])(?=\\s|$)")
+_DISPLAY_PUNCT = {",": "،", ";": "؛", "?": "؟"}
+
+
+def display_form(text: str) -> str:
+    """The stored text as a reader sees typed text: presentation forms as plain letters, a Latin comma,
+    semicolon or question mark that follows an Arabic letter as ، ؛ ؟. Same line breaks; digits, kashida
+    and everything else as stored. For display only (the keys fold much more, :func:`key_normalize`)."""
+    if _DISPLAY_FORMS_RE.search(text):
+        text = _DISPLAY_FORMS_RE.sub(lambda m: unicodedata.normalize("NFKC", m[0]), text)
+    if "," in text or ";" in text or "?" in text:
+        text = _DISPLAY_PUNCT_RE.sub(lambda m: _DISPLAY_PUNCT[m[1]], text)
+    return text
 
 
 def _quranic(match: re.Match) -> str:

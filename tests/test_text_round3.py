@@ -175,6 +175,12 @@ FROM_FILES = [
     ("هل ينجح الاتفاق?", "هل ينجح الاتفاق؟"),
     ("ﻣﺼﺮ؛ ﺍﻷﺭﺩﻥ", "مصر الأردن"),
     ("\uff21\uff22\uff23 news", "abc news"),  # full-width Latin
+    ("عام ２０２４", "عام 2024"),  # full-width digits
+    ("نمو 3٫5 بالمئة", "نمو 3.5 بالمئة"),  # Arabic decimal separator
+    ("الرئ\u00adيس", "الرئيس"),  # a PDF's soft hyphen inside a word
+    ("الرئ\u200bيس", "الرئيس"),  # zero-width space (OCR)
+    ("الرئ\u2060يس", "الرئيس"),  # word joiner
+    ("ﺑﻐﺪﺍﺩ\u200f", "بغداد"),  # presentation forms and an RLM
 ]
 
 
@@ -185,3 +191,27 @@ def test_text_from_files_is_found_and_highlighted_by_its_plain_spelling(as_filed
     assert article.pk in ids(f'"{typed}"')
     assert Article.objects.get(pk=article.pk).body == f"نص: {as_filed} انتهى"  # stored as the file said
     assert "<mark>" in snippet(article.body, query_parse(typed))
+
+
+@pytest.mark.parametrize(
+    ("as_filed", "shown"),
+    [
+        ("ﺍﻟﺮﺋﻴﺲ ﺍﻟﺴﻮﺭﻱ", "الرئيس السوري"),
+        ("ﻻﺟﺌﻴﻦ", "لاجئين"),
+        ("قال الوزير, إن", "قال الوزير، إن"),
+        ("هل ينجح الاتفاق?", "هل ينجح الاتفاق؟"),
+        ("مصر; الأردن", "مصر؛ الأردن"),
+    ],
+)
+def test_text_from_files_is_shown_like_typed_text(client, as_filed, shown):
+    article = article_make(f"عنوان {as_filed}", f"نص {as_filed} انتهى")
+    page = client.get(f"/articles/{article.pk}/").content.decode()
+    assert f"نص {shown} انتهى" in page and f"عنوان {shown}" in page
+    marked = str(highlight(article.body, query_parse(shown.split()[0])))
+    assert "<mark>" in marked and as_filed not in marked
+    assert Article.objects.get(pk=article.pk).body == f"نص {as_filed} انتهى"
+
+
+def test_display_keeps_numbers_latin_text_and_word_ligatures():
+    for text in ("1,5 مليون", "Is it? yes, no; maybe", "ﷺ", "عام ٢٠٢٤ ـ عام ۲۰۲۴"):
+        assert str(snippet(text, None)) == text
