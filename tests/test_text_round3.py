@@ -67,6 +67,14 @@ def test_the_issue_four_articles_are_found_by_both_spellings():
     assert ids("السعودية") == ids("السعوديه") == made
 
 
+def test_reading_a_final_heh_as_teh_never_adds_its_pronoun_stem():
+    currency = article_make("خبر", "انخفضت العملة المحلية")
+    typed_with_heh = article_make("خبر آخر", "انخفضت العمله المحلية")
+    work = article_make("خبر ثالث", "بدأ العمل في المصنع")  # عمل: the stem of عمله "his work", not of العملة
+    assert ids("العملة") == ids("العمله") == {currency.pk, typed_with_heh.pk}
+    assert work.pk not in ids("العمله")
+
+
 @pytest.mark.parametrize(
     ("stored", "query"),
     [("مصطفى", "مصطفي"), ("موسى", "موسي"), ("ليلى", "ليلي"), ("مستشفى", "مستشفي"), ("يحيى", "يحيي")],

@@ -22,9 +22,11 @@ far commoner than the alef form (so روسيا and سوريا keep their alef). 
 its masculine ي (الشمالية/الشمالي, النووية/النووي), but a nisba never loses its ي: الرقمية is not
 الرقم, الدولية is not الدول, المصري is not مصر, العملية is not عملة.
 
-A word's two spellings share their candidates (issue 23): a word ending in ه has the candidates of its
-ة spelling as well and the other way round, so السعوديه meets السعودي and السعوديين as السعودية does,
-and every rule written for ة applies to a text typed without it. The function words that keep their ى
+A word typed with ه for its ة (issue 23): a word ending in ه whose ة spelling is attested also has the
+candidates of that spelling, so a text's السعوديه is found by السعودي as السعودية is; and a query word
+ending in ه whose ة spelling is attested matches exactly what that spelling matches, so the query
+السعوديه finds what السعودية finds (and عمله, like العملة, not عمل: a final ه's pronoun reading is not
+added to the ة word, that was issue 11's over-stemming). The function words that keep their ى
 (:data:`articles.text.FUNCTION_WORDS_MAKSURA`) are indexed as spelled; a query for one of them also
 matches its ي spelling (outlets write على as علي), a query for the name علي never matches على.
 """
@@ -167,11 +169,21 @@ def candidates_compute(word: str) -> frozenset[str]:
     if not _ARABIC_RE.match(word):
         return frozenset((word,))
     forms = _spelled_candidates(word)
-    # Both spellings of a final ة/ه: the rules keyed on ة (the nisba ية, ات → ة, ت → ة) reach a text
-    # typed with ه, and a text spelled with ة gets nothing its ه spelling would not.
-    if len(word) >= 3 and word[-1] in "ةه":
-        forms |= _spelled_candidates(word[:-1] + ("ه" if word[-1] == "ة" else "ة"))
+    # A final ه that may be the ة typed without its dots: the rules keyed on ة (the nisba ية, ات → ة)
+    # reach the text typed that way. Not the other way: a ة is never a pronoun.
+    if (teh := _teh_spelling(word)) is not None:
+        forms |= _spelled_candidates(teh)
     return frozenset(fold(form) for form in forms)
+
+
+def _teh_spelling(word: str) -> str | None:
+    """The ة spelling of a word that ends in ه, when the lexicon attests it (السعوديه → السعودية)."""
+    if len(word) >= 3 and word[-1] == "ه" and _ARABIC_RE.match(word):
+        teh = word[:-1] + "ة"
+        if _attested(teh) or any(_attested(teh[len(prefix) :]) for prefix, keep in _PREFIXES
+                                 if teh.startswith(prefix) and len(teh) - len(prefix) >= keep):
+            return teh
+    return None
 
 
 def _spelled_candidates(word: str) -> set[str]:
@@ -182,5 +194,6 @@ def _spelled_candidates(word: str) -> set[str]:
 
 
 def query_forms(word: str) -> list[str]:
-    """The stemmed-index forms a query word matches (any of them): the candidates of its spellings."""
-    return sorted(frozenset().union(*(candidates(w) for w in spellings(word))))
+    """The stemmed-index forms a query word matches (any of them): the candidates of its spellings,
+    a final ه read as the ة of an attested word (so both spellings of it match the same forms)."""
+    return sorted(frozenset().union(*(candidates(_teh_spelling(w) or w) for w in spellings(word))))
