@@ -133,6 +133,10 @@ def edge_trim(text: str) -> str:
 # included (مصطفى/مصطفي, موسى/موسي, ليلى/ليلي). A ف before them is left out: فعلى is also Egyptian
 # فعلي (actual). See docs/search.md ("Function words").
 FUNCTION_WORDS_MAKSURA = frozenset(("على", "الى", "حتى", "متى", "لدى", "مدى", "سوى", "عسى", "بلى", "انى"))
+# The function words whose ي spelling is a word of its own: علي (Ali), الي (آلي automatic, إليّ to me),
+# لدي (لديّ I have), سوي (سويّ even, normal), بلي (worn), اني (إني I). A query for that spelling is that
+# word only; a query for حتي, متي, مدي or عسي (no other word) also finds the ى spelling.
+FUNCTION_WORDS_YEH_OWN = frozenset(("علي", "الي", "لدي", "سوي", "بلي", "اني"))
 # والى is also Egyptian والي (governor): that clitic form folds (the query إلى still finds it).
 _NOT_CLITIC_FORMS = frozenset(("والى",))
 _MAKSURA_WORD_RE = re.compile(r"\w*ى\w*")

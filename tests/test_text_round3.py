@@ -85,14 +85,14 @@ def test_names_and_nouns_with_final_alef_maksura_meet_both_ways(stored, query):
 
 
 # --- 2. A name is not a preposition ------------------------------------------------------------------------
-# (name, the function word its ي spelling collides with, a sentence using the function word).
+# (name or word, the function word its ي spelling collides with, a sentence using the function word).
 NAMES_AND_FUNCTION_WORDS = [
     ("علي", "على", "ارتفاع على الأسعار"),
     ("علي", "على", "وعلى الحكومة أن تقرر"),
     ("الي", "إلى", "وصل الوفد إلى العاصمة"),  # آلي (automatic) after the alef fold
     ("لدي", "لدى", "السفير لدى الأمم المتحدة"),  # لديّ (I have)
-    ("متي", "متى", "متى تنتهي الحرب"),
-    ("مدي", "مدى", "على مدى عامين"),
+    ("سوي", "سوى", "لم يبق سوى يومين"),  # سويّ (even, normal)
+    ("اني", "أنى", "أنى لهم ذلك"),  # إني (indeed I)
 ]
 
 
@@ -119,6 +119,13 @@ def test_a_function_word_query_finds_both_spellings_literal_first():
     assert ids("على") == {literal.pk, written_with_yeh.pk}
     assert ids('"على الأسعار"') == {literal.pk, written_with_yeh.pk}
     assert ranked("على")[0] == literal.pk
+
+
+@pytest.mark.parametrize(("maksura", "yeh"), [("حتى", "حتي"), ("متى", "متي"), ("مدى", "مدي"), ("وحتى", "وحتي")])
+def test_a_function_word_whose_yeh_spelling_is_no_other_word_meets_both_ways(maksura, yeh):
+    one, other = article_make("خبر", f"لم يتقرر {maksura} الآن"), article_make("خبر آخر", f"لم يتقرر {yeh} الآن")
+    assert ids(maksura) == ids(yeh) == {one.pk, other.pk}
+    assert ids(f'"{maksura} الآن"') == ids(f'"{yeh} الآن"') == {one.pk, other.pk}
 
 
 # --- 3. Edge format characters ---------------------------------------------------------------------------

@@ -37,7 +37,7 @@ import re
 from functools import lru_cache
 
 from articles.search.lexicon import folded_counts, word_counts
-from articles.text import key_normalize
+from articles.text import FUNCTION_WORDS_MAKSURA, FUNCTION_WORDS_YEH_OWN, key_normalize
 
 
 def _prefix_table() -> tuple[tuple[str, int], ...]:
@@ -81,10 +81,23 @@ def fold(word: str) -> str:
     return word.replace("ة", "ه")
 
 
+# The ي spelling of each function word that has no other meaning (حتي, متي, ...) -> its ى spelling.
+_YEH_TO_MAKSURA = {
+    word.replace("ى", "ي"): word
+    for word in FUNCTION_WORDS_MAKSURA | {"و" + w for w in FUNCTION_WORDS_MAKSURA}
+    if word.replace("ى", "ي").removeprefix("و") not in FUNCTION_WORDS_YEH_OWN
+}
+
+
 def spellings(word: str) -> tuple[str, ...]:
-    """The spelled word and, for a function word written with ى, its ي spelling: what a query word
-    matches (على finds على and علي as outlets write it; علي is one spelling only)."""
-    return (word, word.replace("ى", "ي")) if "ى" in word else (word,)
+    """What a query word matches: the word and, for a function word written with ى, its ي spelling
+    (على finds على and علي as outlets write it); the ي spelling of a function word finds the ى one too
+    unless it is a word of its own (حتي finds حتى; the name علي never finds على)."""
+    if "ى" in word:
+        return (word, word.replace("ى", "ي"))
+    if (maksura := _YEH_TO_MAKSURA.get(word)) is not None:
+        return (word, maksura)
+    return (word,)
 
 
 def exact_forms(word: str) -> tuple[str, ...]:
