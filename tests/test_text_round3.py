@@ -11,6 +11,7 @@ import json
 
 import pytest
 from django.apps import apps as django_apps
+from django.urls import reverse
 
 from articles.enrich.entity_service import entity_alias_add, entity_rename
 from articles.enrich.pipeline import Enrichment
@@ -22,6 +23,7 @@ from articles.search.highlight import highlight, snippet
 from articles.search.query import query_parse
 from articles.text import clean_line, edge_trim
 from tests.search_data import article_make, entity_make
+from tests.test_admin import add_form_data, stub_enrichment  # noqa: F401 - the fixture
 from tests.test_search import ids, ranked
 
 pytestmark = pytest.mark.django_db
@@ -147,6 +149,21 @@ def test_titles_and_source_names_lose_edge_format_characters(monkeypatch, mark):
     assert Source.objects.get().name == "الأهرام"
     assert article.body == f"{mark}نص الخبر{mark}"  # bodies stay as published
     assert ids('"الرئيس يزور بغداد"') == {article.pk}
+
+
+@pytest.mark.usefixtures("stub_enrichment")
+def test_the_admin_stores_titles_and_source_names_without_edge_format_characters(admin_client):
+    data = add_form_data(title="\u200fالرئيس يزور بغداد\ufeff", new_source_name="\u200bلبنان 24\u200e",
+                         body="\u200fنص الخبر كما نشر")
+    admin_client.post(reverse("admin:articles_article_add"), data)
+    article = Article.objects.get()
+    assert (article.title, article.source.name) == ("الرئيس يزور بغداد", "لبنان 24")
+    assert article.body == "\u200fنص الخبر كما نشر"
+    source = article.source
+    change = {"name": "\u2060لبنان 24 الإخباري\u200f", "url": "", "country": ""}
+    admin_client.post(reverse("admin:articles_source_change", args=[source.pk]), change)
+    source.refresh_from_db()
+    assert source.name == "لبنان 24 الإخباري"
 
 
 def test_edge_trim_keeps_inner_and_visible_format_characters():
