@@ -247,3 +247,30 @@ def test_text_from_files_is_shown_like_typed_text(client, as_filed, shown):
 def test_display_keeps_numbers_latin_text_and_word_ligatures():
     for text in ("1,5 مليون", "Is it? yes, no; maybe", "ﷺ", "عام ٢٠٢٤ ـ عام ۲۰۲۴"):
         assert str(snippet(text, None)) == text
+
+
+def test_text_from_files_is_found_through_the_ingest_path(monkeypatch):
+    """The bulk ingest keys words token by token (articles.search.keys): the same results as typed text."""
+    records = [
+        {"title": f"خبر {i}", "text": f"نص: {as_filed} انتهى", "source": "الأهرام", "date": "2024-01-02"}
+        for i, (as_filed, _) in enumerate(FROM_FILES)
+    ]
+    run = ingest_jsonl(monkeypatch, *records)
+    assert run.created_count == len(FROM_FILES)
+    by_title = dict(Article.objects.values_list("title", "pk"))
+    for i, (as_filed, typed) in enumerate(FROM_FILES):
+        assert by_title[f"خبر {i}"] in ids(typed), (as_filed, typed)
+
+
+def test_spellings_and_function_words_hold_through_the_ingest_path(monkeypatch):
+    texts = ["العاصمة السعودية", "الوزير السعودي", "الطلاب السعوديين", "مع السعوديه", "ارتفاع على الأسعار",
+             "الوزير علي حسن", "لم يتقرر حتي الآن"]
+    run = ingest_jsonl(monkeypatch, *(
+        {"title": f"خبر {i}", "text": text, "source": "الأهرام", "date": "2024-01-02"} for i, text in enumerate(texts)
+    ))
+    assert run.created_count == len(texts)
+    pk = {body: pk for pk, body in Article.objects.values_list("pk", "body")}
+    assert ids("السعوديه") == ids("السعودية") == {pk[t] for t in texts[:4]}
+    assert ids("علي") == {pk["الوزير علي حسن"]}
+    assert ids("على") == {pk["ارتفاع على الأسعار"], pk["الوزير علي حسن"]}
+    assert ids("حتى") == ids("حتي") == {pk["لم يتقرر حتي الآن"]}
