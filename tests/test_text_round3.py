@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 import io
 import json
+import unicodedata
 
 import pytest
 from django.apps import apps as django_apps
@@ -84,6 +85,27 @@ def test_reading_a_final_heh_as_teh_never_adds_its_pronoun_stem():
 def test_names_and_nouns_with_final_alef_maksura_meet_both_ways(stored, query):
     one, other = article_make("خبر", f"قال {stored} أمس"), article_make("خبر آخر", f"قال {query} أمس")
     assert {one.pk, other.pk} == ids(stored) == ids(query) == ids(f'"قال {query}"')
+
+
+# Members from public bug reports of other search tools: MoroccoAPI#2 (NFD-decomposed آ, diacritics),
+# Nominatim#3718 (kashida in a place name), webtrees#5262 (ٲ wavy hamza, ٱ wasla), RATQ#287 (الدورى/الدوري),
+# charabia#204 (dagger alef, small high sukun).
+REPORTED = [
+    ("آسفي", unicodedata.normalize("NFD", "آسفي")),
+    ("مراكش", "مَرَّاكُش"),
+    ("شـابوص", "شابوص"),
+    ("ٲحمد", "أحمد"),
+    ("ٱلقدس", "القدس"),
+    ("الدورى", "الدوري"),
+    ("ٱلۡعَٰلَمِينَ", "العالمين"),
+]
+
+
+@pytest.mark.parametrize(("stored", "query"), REPORTED)
+def test_spellings_from_other_tools_bug_reports_meet_both_ways(stored, query):
+    one, other = article_make("خبر", f"زار {stored} أمس"), article_make("خبر آخر", f"زار {query} أمس")
+    assert ids(stored) == ids(query) == {one.pk, other.pk}
+    assert "<mark>" in highlight(one.body, query_parse(query))
 
 
 # --- 2. A name is not a preposition ------------------------------------------------------------------------
