@@ -86,9 +86,8 @@ def article_store(
 ) -> Outcome:
     """Store one article and its enrichment atomically. Returns the duplicate instead when the
     fingerprint exists. ``topic`` given by an editor locks the topic; ``category`` is the source's
-    own (stored as given; the topic service maps it to a topic). The title loses edge format characters
-    whatever the caller did (:func:`articles.text.edge_trim`)."""
-    title = edge_trim(title)
+    own (stored as given; the topic service maps it to a topic)."""
+    title = edge_trim(title)  # whatever the caller did: no edge RLM, BOM or ZWSP in a stored title
     fingerprint = fingerprint_compute(title, body)
     if enrichment is None:
         enrichment = enrichment_compute(title, body)
