@@ -7,7 +7,12 @@ Pure module: no Django. Two layers, never mixed:
   is folded: tatweel, superscripts, fractions, ligatures, double spaces and line breaks stay.
 * :func:`normalize` and :func:`key_normalize` give the **keys**. Indexing and querying both go through
   :func:`search_key`, the fingerprint and the source/entity keys too, so a spelling variant typed by a
-  reader (or used by another outlet) meets the same key as the stored text.
+  reader (or used by another outlet) meets the same key as the stored text. The *spelled* form
+  (``key_normalize(teh_marbuta=False)``, the search index's words) keeps ة and the ى of a few
+  function words (:data:`FUNCTION_WORDS_MAKSURA`), so على stays apart from the name علي.
+* :func:`clean_line` (titles, source names) and :func:`edge_trim` (entity names, aliases) also drop
+  edge whitespace and format characters; :func:`display_form` is how stored text is shown (a PDF's
+  presentation-form glyphs as letters), never stored.
 
 Only ``camel_tools.utils`` and ``camel_tools.tokenizers.word`` are imported here: camel-tools'
 data-backed modules (morphology, NER, ...) try to download data at import time.
