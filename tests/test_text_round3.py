@@ -188,6 +188,16 @@ def test_the_admin_stores_titles_and_source_names_without_edge_format_characters
     assert source.name == "لبنان 24 الإخباري"
 
 
+@pytest.mark.parametrize("mark", ["\u200f", "\ufeff", "\u200b", "\u2066"])
+def test_dump_titles_and_source_lines_lose_edge_format_characters(monkeypatch, mark):
+    monkeypatch.setattr(ingest_module, "enrichment_compute", _none)
+    monkeypatch.setattr(ingest_module, "enrichment_compute_pair", _none)
+    text = f"{mark}الدولار يرتفع{mark}\n{mark}بلغ المؤشر 10{mark}\nالمصدر: {mark}وكالة الأنباء{mark}\n"
+    ingest_stream(io.BufferedReader(io.BytesIO(text.encode())), name="x.txt", workers=0)
+    article = Article.objects.get()
+    assert (article.title, article.source.name) == ("الدولار يرتفع", "وكالة الأنباء")
+
+
 def test_edge_trim_keeps_inner_and_visible_format_characters():
     assert edge_trim("\u200fمی\u200cخواهم\u200e") == "می\u200cخواهم"
     assert edge_trim("\u0600١٢٣") == "\u0600١٢٣"  # ARABIC NUMBER SIGN is drawn around the digits
