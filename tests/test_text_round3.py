@@ -306,3 +306,10 @@ def test_spellings_and_function_words_hold_through_the_ingest_path(monkeypatch):
     assert ids("علي") == {pk["الوزير علي حسن"]}
     assert ids("على") == {pk["ارتفاع على الأسعار"], pk["الوزير علي حسن"]}
     assert ids("حتى") == ids("حتي") == {pk["لم يتقرر حتي الآن"]}
+
+
+def test_every_template_can_show_stored_text_in_display_form():
+    from django.template import Context, Template
+
+    rendered = Template("{{ title|display }}|{{ n|display }}").render(Context({"title": "ﺍﻟﺮﺋﻴﺲ, <b>", "n": 3}))
+    assert rendered == "الرئيس، &lt;b&gt;|3"  # still autoescaped; non-strings pass through
