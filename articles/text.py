@@ -7,7 +7,12 @@ Pure module: no Django. Two layers, never mixed:
   is folded: tatweel, superscripts, fractions, ligatures, double spaces and line breaks stay.
 * :func:`normalize` and :func:`key_normalize` give the **keys**. Indexing and querying both go through
   :func:`search_key`, the fingerprint and the source/entity keys too, so a spelling variant typed by a
-  reader (or used by another outlet) meets the same key as the stored text.
+  reader (or used by another outlet) meets the same key as the stored text. The *spelled* form
+  (``key_normalize(teh_marbuta=False)``, the search index's words) keeps ة and the ى of a few
+  function words (:data:`FUNCTION_WORDS_MAKSURA`), so على stays apart from the name علي.
+* :func:`clean_line` (titles, source names) and :func:`edge_trim` (entity names, aliases) also drop
+  edge whitespace and format characters; :func:`display_form` is how stored text is shown (a PDF's
+  presentation-form glyphs as letters), never stored.
 
 Only ``camel_tools.utils`` and ``camel_tools.tokenizers.word`` are imported here: camel-tools'
 data-backed modules (morphology, NER, ...) try to download data at import time.
@@ -31,7 +36,8 @@ _SPOOF_RE = re.compile(f"[{SPOOF_CONTROLS}]")
 # Every invisible format character real dumps carry: the above, LRM/RLM/ALM, zero-width (non-)joiner
 # and space, word joiner and invisible operators, combining grapheme joiner, BOM, soft hyphen. Kept in
 # stored text (a ZWNJ shapes a Persian name, an RLM places a full stop), removed from every key.
-_INVISIBLE_RE = re.compile(f"[{SPOOF_CONTROLS}\u200b-\u200f\u2060-\u2064\u061c\u034f\ufeff\u00ad\u180e]")
+INVISIBLE_CHARS = f"{SPOOF_CONTROLS}\u200b-\u200f\u2060-\u2064\u061c\u034f\ufeff\u00ad\u180e"
+_INVISIBLE_RE = re.compile(f"[{INVISIBLE_CHARS}]")
 _TATWEEL = "\u0640"
 # Compatibility characters folded in keys only: Arabic presentation forms A and B (ﻻ ﷲ ﷺ, isolated /
 # final letter shapes from PDF copy-paste), Latin ligatures and full-width forms. NFKC on the rest of the
@@ -93,6 +99,63 @@ _COMPOUND_HINTS = ("عبدال", "ابوال", "ابوظ", "الله", "الدي
 _NOT_A_NAME_RE = re.compile(r"^[وفبلكت]{1,3}$|^(?:ال|لل)|و$")
 
 
+# Format characters trimmed from the edges of a one-line field (title, source name, entity name, alias):
+# every Unicode Cf character (LRM, RLM, ALM, ZWSP, ZWNJ, ZWJ, word joiner, BOM, soft hyphen, tags, ...)
+# plus the default-ignorable letters and marks that render as nothing (combining grapheme joiner, Hangul
+# fillers, Khmer inherent vowels). Not the prepended concatenation marks (U+0600–0605 ARABIC NUMBER SIGN,
+# U+06DD END OF AYAH, U+070F, U+0890–0891, U+08E2, U+110BD, U+110CD): they are Cf but drawn, around the
+# digits that follow them.
+_PREPENDED_MARKS = frozenset("\u0600\u0601\u0602\u0603\u0604\u0605\u06dd\u070f\u0890\u0891\u08e2\U000110bd\U000110cd")
+_EDGE_INVISIBLE = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u3164\uffa0")
+
+
+def _edge_invisible(char: str) -> bool:
+    return (
+        char.isspace()
+        or char in _EDGE_INVISIBLE
+        or (unicodedata.category(char) == "Cf" and char not in _PREPENDED_MARKS)
+    )
+
+
+def edge_trim(text: str) -> str:
+    """``text`` without leading and trailing whitespace and invisible format characters (an RLM, LRM,
+    BOM or zero-width space a feed puts before a title). Inner characters stay: a ZWNJ inside a Persian
+    name shapes it."""
+    start, end = 0, len(text)
+    while start < end and _edge_invisible(text[start]):
+        start += 1
+    while end > start and _edge_invisible(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
+# Function words spelled with a final ى (alef maksura) whose ي spelling is another word, mostly a name:
+# على (on) / علي (Ali), إلى (to) / الي (آلي automatic, إليّ to me), لدى / لديّ, متى / متي, مدى / مدي,
+# سوى / سويّ, and حتى, عسى, بلى, أنى. The prepositions, adverbs and particles of
+# linuxscout/arabicstopwords (classified list, the stop words pyarabic and Lucene's Arabic analyser ship)
+# that end in ى. The *spelled* form (``key_normalize(teh_marbuta=False)``: the search index, the query,
+# the highlighter) keeps their ى, alone or after the conjunction و; every other ى folds into ي, names
+# included (مصطفى/مصطفي, موسى/موسي, ليلى/ليلي). A ف before them is left out: فعلى is also Egyptian
+# فعلي (actual). See docs/search.md ("Function words").
+FUNCTION_WORDS_MAKSURA = frozenset(("على", "الى", "حتى", "متى", "لدى", "مدى", "سوى", "عسى", "بلى", "انى"))
+# The function words whose ي spelling is a word of its own: علي (Ali), الي (آلي automatic, إليّ to me),
+# لدي (لديّ I have), سوي (سويّ even, normal), بلي (worn), اني (إني I). A query for that spelling is that
+# word only; a query for حتي, متي, مدي or عسي (no other word) also finds the ى spelling.
+FUNCTION_WORDS_YEH_OWN = frozenset(("علي", "الي", "لدي", "سوي", "بلي", "اني"))
+# والى is also Egyptian والي (governor): that clitic form folds (the query إلى still finds it).
+_NOT_CLITIC_FORMS = frozenset(("والى",))
+_MAKSURA_WORD_RE = re.compile(r"\w*ى\w*")
+
+
+def _maksura_fold(match: re.Match) -> str:
+    word = match[0]
+    if word in FUNCTION_WORDS_MAKSURA or (
+        word[:1] == "و" and word[1:] in FUNCTION_WORDS_MAKSURA and word not in _NOT_CLITIC_FORMS
+    ):
+        return word
+    return word.replace("ى", "ي")
+
+
 def strip_invisible(text: str) -> str:
     """Remove bidi controls, zero-width marks, the BOM and soft hyphens (they break matching and parsing)."""
     return _INVISIBLE_RE.sub("", text)
@@ -109,6 +172,33 @@ def clean(text: str) -> str:
     return strip_spoofing(unicodedata.normalize("NFC", text))
 
 
+def clean_line(text: str) -> str:
+    """The stored form of a one-line field (title, source name): :func:`clean`, then :func:`edge_trim`,
+    so a title that arrives with a leading RLM sorts, links and matches like the same title typed."""
+    return edge_trim(clean(text))
+
+
+# Display (issue 23): text from a PDF or an OCR engine often carries the Arabic letters' contextual glyphs
+# (presentation forms A U+FB50–FDCF and B U+FE70–FEFE, the lam-alef ligatures among them) and Latin , ; ?
+# where a typist writes ، ؛ ؟. Shown as typed text: the glyphs as their letters (NFKC on those ranges
+# only), the Latin mark after an Arabic letter as the Arabic one. Word ligatures (U+FDF0–FDFF: ﷲ ﷺ ﷽ ﷼)
+# are characters typists use too and stay. Never stored: the stored text is what the file said.
+_DISPLAY_FORMS_RE = re.compile("[\ufb50-\ufdcf\ufe70-\ufefe]+")
+_DISPLAY_PUNCT_RE = re.compile("(?<=[\u0621-\u064a\u0660-\u0669\u066e-\u06d3\u06f0-\u06f9])([,;?])(?=\\s|$)")
+_DISPLAY_PUNCT = {",": "،", ";": "؛", "?": "؟"}
+
+
+def display_form(text: str) -> str:
+    """The stored text as a reader sees typed text: presentation forms as plain letters, a Latin comma,
+    semicolon or question mark that follows an Arabic letter as ، ؛ ؟. Same line breaks; digits, kashida
+    and everything else as stored. For display only (the keys fold much more, :func:`key_normalize`)."""
+    if _DISPLAY_FORMS_RE.search(text):
+        text = _DISPLAY_FORMS_RE.sub(lambda m: unicodedata.normalize("NFKC", m[0]), text)
+    if "," in text or ";" in text or "?" in text:
+        text = _DISPLAY_PUNCT_RE.sub(lambda m: _DISPLAY_PUNCT[m[1]], text)
+    return text
+
+
 def _quranic(match: re.Match) -> str:
     word = _HARAKAT_RE.sub("", match[0]).replace("\u06e6", "ي").replace("\u06e7", "ي")
     word = re.sub("(?<!و)\u06e5", "و", word).replace("\u06e5", "")
@@ -122,13 +212,14 @@ def _compat_fold(match: re.Match) -> str:
     return "".join(_COMPAT_FIX.get(c) or unicodedata.normalize("NFKC", c) for c in match[0])
 
 
-def normalize(text: str, *, teh_marbuta: bool = True) -> str:
+def normalize(text: str, *, teh_marbuta: bool = True, function_words: bool = False) -> str:
     """The orthographic normal form: the variants a reader may type all map to one spelling.
 
     Invisible marks, diacritics, Quranic marks and tatweel removed; presentation forms folded (NFKC on
     those ranges only); Persian/Urdu letter shapes to Arabic (ی→ي, ک→ك, ە ھ ہ→ه, ۀ ۃ→ة); alef forms
     (أ إ آ ٱ) to ا, ى to ي, ة to ه (unless ``teh_marbuta=False``), Arabic-Indic digits to ASCII, Latin
     lower-cased. Used by the NER features too, so it keeps a word's hamza seat: see :func:`key_normalize`.
+    ``function_words=True`` keeps the ى of :data:`FUNCTION_WORDS_MAKSURA` (على stays apart from علي).
     """
     text = strip_invisible(text)
     if _COMPAT_RE.search(text):
@@ -140,7 +231,9 @@ def normalize(text: str, *, teh_marbuta: bool = True) -> str:
     text = dediac_ar(_MARKS_RE.sub("", text)).replace(_TATWEEL, "")
     if _LETTERS_RE.search(text):
         text = text.translate(_LETTERS)
-    text = normalize_alef_maksura_ar(normalize_alef_ar(text))
+    text = normalize_alef_ar(text)
+    if "ى" in text:
+        text = _MAKSURA_WORD_RE.sub(_maksura_fold, text) if function_words else normalize_alef_maksura_ar(text)
     if teh_marbuta:
         text = text.replace("ة", "ه")
     if _FOLD_RE.search(text):
@@ -157,8 +250,12 @@ def _compound_split(match: re.Match) -> str:
 
 def key_normalize(text: str, *, teh_marbuta: bool = True) -> str:
     """The normal form of every key (search key, fingerprint, source and entity keys): :func:`normalize`
-    plus the hamza seats folded to ء and joined compound names split (عبدالله → عبد الله)."""
-    text = normalize(text, teh_marbuta=teh_marbuta)
+    plus the hamza seats folded to ء and joined compound names split (عبدالله → عبد الله).
+
+    ``teh_marbuta=False`` gives the *spelled* form the search index and the query parser use: ة kept
+    apart from ه, and the ى of the function words (:data:`FUNCTION_WORDS_MAKSURA`) kept apart from ي.
+    :func:`teh_fold` turns a spelled word into its key word."""
+    text = normalize(text, teh_marbuta=teh_marbuta, function_words=not teh_marbuta)
     if "ئ" in text or "ؤ" in text:
         text = text.translate(_HAMZA_SEATS)
     if "يء" in text:
@@ -198,8 +295,8 @@ def spelled_words(text: str) -> list[str]:
 
 
 def teh_fold(word: str) -> str:
-    """ة → ه: a spelled word as it appears in a search key."""
-    return word.replace("ة", "ه")
+    """ة → ه and ى → ي: a spelled word (or text) as it appears in a search key."""
+    return word.replace("ة", "ه").replace("ى", "ي")
 
 
 def search_key(text: str) -> str:

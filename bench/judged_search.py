@@ -13,6 +13,11 @@ of the versions' top 10s and a seeded sample of what one version finds and anoth
 relevant, judged by reading its title and the passages around the matching words (docs/search.md,
 "Precision and recall"). ``score`` prints P@10 (relevance order) and relative recall (relevant articles
 found / relevant articles in the pool) per query and on average.
+
+Spelling pairs (issue 23): ``pairs`` in the same file holds queries a reader may type two ways (السعودية
+/ السعوديه, مستشفى / مستشفي, إسرائيل / اسرائيل, ...); one set of judgements serves both spellings (the
+information need is the same), and ``score`` prints precision and recall of the two side by side. The
+pool of a pair is built from both spellings' results.
 """
 
 from __future__ import annotations
@@ -46,6 +51,16 @@ def _setup() -> None:
     call_command("migrate", verbosity=0)
 
 
+def _queries() -> dict:
+    return json.loads(QUERIES.read_text())
+
+
+def _query_strings() -> list[str]:
+    data = _queries()
+    pairs = [s for pair in data.get("pairs", []) for s in (pair["q"], pair["variant"])]
+    return [item["q"] for item in data["queries"]] + pairs
+
+
 def run(out: Path) -> None:
     _setup()
     from articles.models import Article, Source
@@ -69,7 +84,7 @@ def run(out: Path) -> None:
     docnos = dict(Article.objects.values_list("pk", "url"))
     articles_index_bulk(Article.objects.values_list("pk", "title", "body").iterator(chunk_size=1000))
     results = {}
-    for q in [item["q"] for item in json.loads(QUERIES.read_text())["queries"]]:
+    for q in _query_strings():
         parsed = query_parse(q)
         matches = search_filter(Article.objects.all(), parsed)
         ranked = search_ranked_ids(matches, parsed, offset=0, limit=10)
@@ -100,19 +115,53 @@ def pool_ids(q: str, runs: list[dict]) -> list[str]:
 
 def pool(paths: list[Path]) -> None:
     runs = [json.loads(p.read_text())["results"] for p in paths]
-    judged = {item["q"]: item for item in json.loads(QUERIES.read_text())["queries"]}
-    for q in judged:
-        ids = [d for d in pool_ids(q, runs) if d not in judged[q]["judged"]]
-        print(f"\n## {q}  ({len(ids)} to judge)")
+    data = _queries()
+    items = [(item, [item["q"]]) for item in data["queries"]]
+    items += [(pair, [pair["q"], pair["variant"]]) for pair in data.get("pairs", [])]
+    for item, spellings in items:
+        ids = sorted({d for q in spellings for d in pool_ids(q, runs)} - set(item.get("judged", [])))
+        print(f"\n## {' / '.join(spellings)}  ({len(ids)} to judge)")
         for d in ids:
-            text = next(r[q]["snippets"][d] for r in runs if d in r[q]["snippets"])
+            text = next(r[q]["snippets"][d] for q in spellings for r in runs if d in r[q]["snippets"])
             print(f"{d} | {text}".replace("<mark>", "[").replace("</mark>", "]")[:300])
+
+
+def _measures(item: dict, got: dict) -> tuple[float, float, int]:
+    relevant = set(item["relevant"])
+    p10 = sum(d in relevant for d in got["top10"]) / 10
+    recall = len(relevant & set(got["all"])) / len(relevant) if relevant else 1.0
+    return p10, recall, len(got["all"])
+
+
+def score_pairs(paths: list[Path]) -> None:
+    """The spelling pairs: per version, P@10, relative recall and results of each spelling side by side."""
+    pairs = _queries().get("pairs", [])
+    if not pairs:
+        return
+    runs = [(p.stem, json.loads(p.read_text())["results"]) for p in paths]
+    head = " | ".join(f"{n} A P@10 | {n} A recall | {n} A found | {n} B P@10 | {n} B recall | {n} B found"
+                      for n, _ in runs)
+    print(f"\n| spelling A / spelling B | judged | relevant | {head} |")
+    print("| --- | ---: | ---: | " + " | ".join(" | ".join(["---:"] * 6) for _ in runs) + " |")
+    sums = [[0.0] * 6 for _ in runs]
+    for pair in pairs:
+        cells = []
+        for k, (_, results) in enumerate(runs):
+            values = (*_measures(pair, results[pair["q"]]), *_measures(pair, results[pair["variant"]]))
+            sums[k] = [a + b for a, b in zip(sums[k], values, strict=True)]
+            cells.append(" | ".join(f"{v:.1f}" if i % 3 == 0 else f"{v:.2f}" if i % 3 == 1 else str(v)
+                                    for i, v in enumerate(values)))
+        print(f"| {pair['q']} / {pair['variant']} | {len(pair['judged'])} | {len(pair['relevant'])} | "
+              + " | ".join(cells) + " |")
+    means = " | ".join(" | ".join(f"**{v / len(pairs):.2f}**" if i % 3 != 2 else "" for i, v in enumerate(row))
+                       for row in sums)
+    print(f"| mean | | | {means} |")
 
 
 def score(paths: list[Path]) -> None:
     """P@10 (unjudged = not relevant) and relative recall: of the relevant articles in the judged pool,
     the share a version finds at all."""
-    queries = json.loads(QUERIES.read_text())["queries"]
+    queries = _queries()["queries"]
     table = []
     for p in paths:
         results = json.loads(p.read_text())["results"]
@@ -145,3 +194,4 @@ if __name__ == "__main__":
         pool([Path(a) for a in args])
     else:
         score([Path(a) for a in args])
+        score_pairs([Path(a) for a in args])

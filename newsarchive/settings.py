@@ -89,6 +89,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # |display on stored titles and names: PDF/OCR text shown like typed text (issue 23).
+            "builtins": ["articles.web.text_filters"],
         },
     },
 ]

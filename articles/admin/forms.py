@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from articles.ingest.store import fingerprint_compute
 from articles.ingest.validation import RecordInvalid, source_name_check, text_clean, url_check
 from articles.models import Article, Mention
+from articles.text import edge_trim
 
 RTL_ATTRS = {"dir": "rtl", "lang": "ar"}
 
@@ -70,7 +71,7 @@ class ArticleAdminForm(forms.ModelForm):
         """The ingest's record checks (articles.ingest.validation), so typed text is stored like ingested text."""
         for name in ("title", "body", "new_source_name"):
             if data.get(name):
-                data[name] = text_clean(data[name], field=name)[0]
+                data[name] = text_clean(data[name], field=name, line=name != "body")[0]
         if data.get("new_source_name"):
             try:
                 source_name_check(data["new_source_name"])
@@ -208,7 +209,7 @@ class DumpUploadForm(forms.Form):
         return uploads
 
     def clean_source(self):
-        name = self.cleaned_data["source"].strip()
+        name = edge_trim(self.cleaned_data["source"])
         if name:
             try:
                 source_name_check(name)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from articles.admin.common import count_of, merge_view
 from articles.ingest.editing import sources_merge
 from articles.models import Article, Source, Topic
+from articles.text import clean_line
 
 
 @admin.register(Source)
@@ -21,6 +22,10 @@ class SourceAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(n_articles=count_of(Article, "source"))
+
+    def save_model(self, request, obj, form, change):
+        obj.name = clean_line(obj.name)  # a renamed source is stored like an ingested one (no edge RLM/BOM)
+        super().save_model(request, obj, form, change)
 
     @admin.display(description=_("articles"), ordering="n_articles")
     def article_count(self, obj: Source) -> int:

@@ -24,7 +24,7 @@ from articles.enrich.ner.base import KINDS, EntitySpan, get_backend
 from articles.enrich.resolve import Resolved, article_resolve, mention_keys, name_key
 from articles.enrich.spans import spans_clean
 from articles.models import Article, BlockedEntity, Entity, EntityAlias, EntityJoin, Mention
-from articles.text import search_key
+from articles.text import edge_trim, search_key
 
 log = logging.getLogger(__name__)
 
@@ -351,7 +351,7 @@ def entity_alias_add(*, entity: Entity, name: str, origin: str = Origin.EDITOR) 
     alias, created = EntityAlias.objects.get_or_create(
         entity=entity,
         key=key,
-        defaults={"name": name.strip()[:_NAME_MAX], "origin": origin, **alias_phonetic(name.strip())},
+        defaults={"name": edge_trim(name)[:_NAME_MAX], "origin": origin, **alias_phonetic(edge_trim(name))},
     )
     if not created and origin == Origin.EDITOR and alias.origin != origin:
         alias.origin = origin  # an editor confirmed an extracted alias
@@ -368,7 +368,7 @@ def entity_alias_remove(*, alias: EntityAlias) -> None:
 
 def entity_rename(*, entity: Entity, name: str) -> Entity:
     """Change the canonical name (display only; the key stays, the new name becomes an alias)."""
-    entity.name = name.strip()[:_NAME_MAX]
+    entity.name = edge_trim(name)[:_NAME_MAX]
     entity.save(update_fields=["name"])
     entity_alias_add(entity=entity, name=name)
     return entity

@@ -23,7 +23,7 @@ from functools import lru_cache
 from camel_tools.utils.dediac import dediac_ar
 
 from articles.enrich.evidence import name_likeness
-from articles.text import normalize, strip_invisible
+from articles.text import edge_trim, normalize, strip_invisible
 
 # A word class whose ANERcorp tokens are mostly entities (see articles.enrich.evidence).
 _NAME_CLASS = 0.4  # بيروت 0.47, ليفربول 0.46; verbs and particles are under 0.05
@@ -218,7 +218,7 @@ def mention_form(text: str, kind: str, attested: Attested = _never, known: Attes
     if parsed is None:
         return None
     _, norm, display = parsed
-    return Form(kind=kind, key=_key(norm), name=" ".join(display))
+    return Form(kind=kind, key=_key(norm), name=edge_trim(" ".join(display)))
 
 
 @lru_cache(maxsize=65536)

@@ -54,6 +54,7 @@ from articles.ingest.validation import records_validate
 from articles.ingest.vocabulary import ocr_vocabulary_get
 from articles.models import Article, IngestRun, Source
 from articles.search.backend import article_index, backend_get
+from articles.text import edge_trim
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,7 @@ def article_store(
     """Store one article and its enrichment atomically. Returns the duplicate instead when the
     fingerprint exists. ``topic`` given by an editor locks the topic; ``category`` is the source's
     own (stored as given; the topic service maps it to a topic)."""
+    title = edge_trim(title)  # whatever the caller did: no edge RLM, BOM or ZWSP in a stored title
     fingerprint = fingerprint_compute(title, body)
     if enrichment is None:
         enrichment = enrichment_compute(title, body)

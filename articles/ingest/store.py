@@ -43,7 +43,7 @@ from articles.search.keys import fingerprint_of_words, key_words, text_keys
 from articles.stories.service import Grouped, articles_story_update, bands_write, stories_group
 from articles.stories.signature import band_hashes, signature_of_words
 from articles.stories.signature import title_words as story_title_words
-from articles.text import collapse_spaces, search_key
+from articles.text import collapse_spaces, edge_trim, search_key
 
 
 def fingerprint_compute(title: str, body: str) -> str:
@@ -53,7 +53,7 @@ def fingerprint_compute(title: str, body: str) -> str:
 
 def source_get_or_create(name: str) -> Source:
     """The source of that (normalised) name, created on first sight."""
-    name = collapse_spaces(name)
+    name = edge_trim(collapse_spaces(name))
     key = search_key(name) or name
     try:
         return Source.objects.get(key=key)

@@ -30,7 +30,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 from articles.ingest.readers.base import Clipping, ParseItem, RecordError
-from articles.text import clean, search_key
+from articles.text import clean, clean_line, search_key
 
 # The model's column sizes (articles.models): Article.title, Source.name/key, Article.url.
 TITLE_MAX_CHARS = 1000
@@ -49,10 +49,11 @@ class RecordInvalid(ValueError):
     """A record (or an admin form field) that cannot be stored; the message names the field and the rule."""
 
 
-def text_clean(text: str, *, field: str) -> tuple[str, list[str]]:
+def text_clean(text: str, *, field: str, line: bool = False) -> tuple[str, list[str]]:
     """(text fit for storage, warnings). Removes NUL, replaces lone surrogates with U+FFFD, applies the
     archive's storage clean-up (:func:`articles.text.clean`, the same for ingest and the admin) and strips
-    bidi controls.
+    bidi controls. ``line=True`` (a title or source name) also trims edge whitespace and format
+    characters (:func:`articles.text.clean_line`); a body paragraph stays as published.
 
     The warnings name the field, e.g. "title: 2 NUL characters removed".
     """
@@ -64,7 +65,7 @@ def text_clean(text: str, *, field: str) -> tuple[str, list[str]]:
         count = len(_SURROGATE_RE.findall(text))
         warnings.append(f"{field}: {count} invalid characters (lone surrogates) replaced by U+FFFD")
         text = _SURROGATE_RE.sub("\ufffd", text)
-    return _BIDI_CONTROLS_RE.sub("", clean(text)), warnings
+    return _BIDI_CONTROLS_RE.sub("", (clean_line if line else clean)(text)), warnings
 
 
 def field_limit_check(value: str, *, field: str, limit: int) -> None:
@@ -100,9 +101,9 @@ def clipping_validate(clipping: Clipping) -> Clipping | RecordError:
     """The clipping cleaned for storage (warnings added), or a RecordError naming its line and the reason."""
     try:
         warnings = list(clipping.warnings)
-        title, found = text_clean(clipping.title, field="title")
+        title, found = text_clean(clipping.title, field="title", line=True)
         warnings += found
-        source, found = text_clean(clipping.source, field="source")
+        source, found = text_clean(clipping.source, field="source", line=True)
         warnings += found
         paragraphs: list[str] = []
         for paragraph in clipping.paragraphs:  # kept as the parser gives them (blank lines too: as published)

@@ -21,6 +21,14 @@ to the singular with ة when that is attested (العملات → عملة, not 
 far commoner than the alef form (so روسيا and سوريا keep their alef). The feminine nisba ية meets
 its masculine ي (الشمالية/الشمالي, النووية/النووي), but a nisba never loses its ي: الرقمية is not
 الرقم, الدولية is not الدول, المصري is not مصر, العملية is not عملة.
+
+A word typed with ه for its ة (issue 23): a word ending in ه whose ة spelling is attested also has the
+candidates of that spelling, so a text's السعوديه is found by السعودي as السعودية is; and a query word
+ending in ه whose ة spelling is attested matches exactly what that spelling matches, so the query
+السعوديه finds what السعودية finds (and عمله, like العملة, not عمل: a final ه's pronoun reading is not
+added to the ة word, that was issue 11's over-stemming). The function words that keep their ى
+(:data:`articles.text.FUNCTION_WORDS_MAKSURA`) are indexed as spelled; a query for one of them also
+matches its ي spelling (outlets write على as علي), a query for the name علي never matches على.
 """
 
 from __future__ import annotations
@@ -29,7 +37,7 @@ import re
 from functools import lru_cache
 
 from articles.search.lexicon import folded_counts, word_counts
-from articles.text import key_normalize
+from articles.text import FUNCTION_WORDS_MAKSURA, FUNCTION_WORDS_YEH_OWN, key_normalize
 
 
 def _prefix_table() -> tuple[tuple[str, int], ...]:
@@ -69,8 +77,32 @@ def key_words(text: str) -> list[str]:
 
 
 def fold(word: str) -> str:
-    """A spelled word as the search key writes it (ة → ه)."""
+    """A spelled word as the index's exact column writes it (ة → ه; a function word keeps its ى)."""
     return word.replace("ة", "ه")
+
+
+# The ي spelling of each function word that has no other meaning (حتي, متي, ...) -> its ى spelling.
+_YEH_TO_MAKSURA = {
+    word.replace("ى", "ي"): word
+    for word in FUNCTION_WORDS_MAKSURA | {"و" + w for w in FUNCTION_WORDS_MAKSURA}
+    if word.replace("ى", "ي").removeprefix("و") not in FUNCTION_WORDS_YEH_OWN
+}
+
+
+def spellings(word: str) -> tuple[str, ...]:
+    """What a query word matches: the word and, for a function word written with ى, its ي spelling
+    (على finds على and علي as outlets write it); the ي spelling of a function word finds the ى one too
+    unless it is a word of its own (حتي finds حتى; the name علي never finds على)."""
+    if "ى" in word:
+        return (word, word.replace("ى", "ي"))
+    if (maksura := _YEH_TO_MAKSURA.get(word)) is not None:
+        return (word, maksura)
+    return (word,)
+
+
+def exact_forms(word: str) -> tuple[str, ...]:
+    """The exact-column words a query word matches: :func:`fold` of each of its :func:`spellings`."""
+    return tuple(fold(w) for w in spellings(word))
 
 
 # The prepositions ب and ل (and a conjunction before one), which the length rule would keep on short
@@ -149,12 +181,32 @@ def candidates_compute(word: str) -> frozenset[str]:
     index writers: one cache of their own per word instead of two)."""
     if not _ARABIC_RE.match(word):
         return frozenset((word,))
-    forms = {word} | _prefix_strips(word)
-    for form in list(forms):
-        forms |= _suffix_strips(form)
+    forms = _spelled_candidates(word)
+    # A final ه that may be the ة typed without its dots: the rules keyed on ة (the nisba ية, ات → ة)
+    # reach the text typed that way. Not the other way: a ة is never a pronoun.
+    if (teh := _teh_spelling(word)) is not None:
+        forms |= _spelled_candidates(teh)
     return frozenset(fold(form) for form in forms)
 
 
+def _teh_spelling(word: str) -> str | None:
+    """The ة spelling of a word that ends in ه, when the lexicon attests it (السعوديه → السعودية)."""
+    if len(word) >= 3 and word[-1] == "ه" and _ARABIC_RE.match(word):
+        teh = word[:-1] + "ة"
+        if _attested(teh) or any(_attested(teh[len(prefix) :]) for prefix, keep in _PREFIXES
+                                 if teh.startswith(prefix) and len(teh) - len(prefix) >= keep):
+            return teh
+    return None
+
+
+def _spelled_candidates(word: str) -> set[str]:
+    forms = {word} | _prefix_strips(word)
+    for form in list(forms):
+        forms |= _suffix_strips(form)
+    return forms
+
+
 def query_forms(word: str) -> list[str]:
-    """The stemmed-index forms a query word matches (any of them): its own candidates."""
-    return sorted(candidates(word))
+    """The stemmed-index forms a query word matches (any of them): the candidates of its spellings,
+    a final ه read as the ة of an attested word (so both spellings of it match the same forms)."""
+    return sorted(frozenset().union(*(candidates(_teh_spelling(w) or w) for w in spellings(word))))

@@ -1,4 +1,8 @@
-"""Snippets and highlighting: escape the stored text first, then add <mark> around matching words."""
+"""Snippets and highlighting: escape the stored text first, then add <mark> around matching words.
+
+Both show the text in its display form (:func:`articles.text.display_form`: a PDF's presentation-form
+glyphs as letters, Latin , ; ? after Arabic as ، ؛ ؟), like typed text; matching is on the keys, so a
+word marks the same either way."""
 
 from __future__ import annotations
 
@@ -11,9 +15,11 @@ from django.utils.safestring import SafeString, mark_safe
 
 from articles.search.arabic import candidates, fold, key_words
 from articles.search.query import ParsedQuery
+from articles.text import INVISIBLE_CHARS, display_form
 
-# A word as written: letters/digits plus the marks and joiners that normalisation removes.
-_RAW_WORD_RE = re.compile(r"[\w\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200c\u200d]+")
+# A word as written: letters/digits plus the marks and the invisible characters that normalisation removes
+# (a PDF's soft hyphen or an OCR engine's zero-width space inside a word leaves it one word).
+_RAW_WORD_RE = re.compile(f"[\\w\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640{INVISIBLE_CHARS}]+")
 SNIPPET_WORDS = 40
 # Enough text to find a hit in without scanning a whole long body.
 SCAN_CHARS = 20_000
@@ -48,7 +54,8 @@ def _render(text: str, matches: list[re.Match], hits: set[int], start: int, end:
 
 
 def highlight(text: str, query: ParsedQuery | None) -> SafeString:
-    """The whole text, escaped, matching words marked."""
+    """The whole text in its display form, escaped, matching words marked."""
+    text = display_form(text)
     if not query or not query.has_positive:
         return escape(text)
     stems, exact = query.highlight_forms()
@@ -60,7 +67,8 @@ def highlight(text: str, query: ParsedQuery | None) -> SafeString:
 
 
 def snippet(text: str, query: ParsedQuery | None, *, words: int = SNIPPET_WORDS) -> SafeString:
-    """About ``words`` words of ``text`` around its first match, escaped, matches marked."""
+    """About ``words`` words of ``text`` (display form) around its first match, escaped, matches marked."""
+    text = display_form(text)
     matches = list(_RAW_WORD_RE.finditer(text[:SCAN_CHARS]))
     if not matches:
         return escape(text[:300])

@@ -101,7 +101,8 @@ def _forms(word: str) -> str:
 def _term_sql(term: Term) -> tuple[str, str]:
     """(SQL condition with a {t} table placeholder, tsquery literal) of one term."""
     if term.exact:
-        return "{t}.search_exact @@ %s::tsquery", " <-> ".join(_quote(w) for w in term.exact_words)
+        parts = ["(" + " | ".join(_quote(w) for w in forms) + ")" for forms in term.exact_alternatives()]
+        return "{t}.search_exact @@ %s::tsquery", " <-> ".join(parts)
     parts = ["(" + " | ".join(_quote(form) for form in forms) + ")" for forms in term.stem_forms()]
     return "{t}.search_stemmed @@ %s::tsquery", " & ".join(parts)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from articles.search.arabic import candidates, fold, key_words, query_forms
+from articles.search.arabic import exact_forms, fold, key_words, query_forms
 from articles.text import search_key
 
 # A query longer than this is cut (10 KB of text is not a search, and every word costs a join).
@@ -33,7 +33,12 @@ class Term:
 
     @property
     def exact_words(self) -> tuple[str, ...]:
+        """The words as typed (folded): what ranking boosts."""
         return tuple(fold(w) for w in self.words)
+
+    def exact_alternatives(self) -> list[tuple[str, ...]]:
+        """Per word, the exact-column words that satisfy it (a function word's ى and ي spellings)."""
+        return [exact_forms(word) for word in self.words]
 
     def stem_forms(self) -> list[list[str]]:
         """Per word, the stemmed-index forms any of which satisfies that word."""
@@ -79,10 +84,10 @@ class ParsedQuery:
         exact: set[str] = set()
         for term in self.positive_terms():
             if term.exact:
-                exact.update(term.exact_words)
+                exact.update(form for forms in term.exact_alternatives() for form in forms)
             else:
                 for word in term.words:
-                    stems |= candidates(word)
+                    stems.update(query_forms(word))
         return frozenset(stems), frozenset(exact)
 
 

@@ -49,7 +49,7 @@ from articles.search.query import ParsedQuery
 from articles.search.sampling import ids_thinned, sample_filter
 from articles.search.sql import rows_read
 from articles.stories.selectors import stories_attach
-from articles.text import search_key
+from articles.text import display_form, search_key
 
 # Entity pages: co-occurrence is counted over this many of the entity's newest articles.
 COOCCURRENCE_SAMPLE = 2000
@@ -384,6 +384,12 @@ def _segments(text: str, mentions: list[Mention]) -> list[Segment]:
     return [segment for segment in out if segment.text]
 
 
+def _displayed(segments: list[Segment]) -> list[Segment]:
+    """Segments in display form (:func:`articles.text.display_form`), cut on the stored text first so
+    the mention offsets still fit."""
+    return [Segment(display_form(segment.text), segment.entity) for segment in segments]
+
+
 def _paragraphs(segments: list[Segment]) -> list[list[Segment]]:
     paragraphs: list[list[Segment]] = [[]]
     for segment in segments:
@@ -410,7 +416,7 @@ def article_view(*, article: Article) -> ArticleView:
     entities = sorted({m.entity for m in mentions}, key=lambda e: (e.kind, e.name))
     return ArticleView(
         article=article,
-        title=_segments(article.title, [m for m in mentions if m.in_title]),
-        paragraphs=_paragraphs(_segments(article.body, [m for m in mentions if not m.in_title])),
+        title=_displayed(_segments(article.title, [m for m in mentions if m.in_title])),
+        paragraphs=_paragraphs(_displayed(_segments(article.body, [m for m in mentions if not m.in_title]))),
         entities=entities,
     )

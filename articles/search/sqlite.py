@@ -46,9 +46,20 @@ def _stem_text(words: list[str]) -> str:
     return " ".join(map(_stem_group, words))
 
 
+# A phrase with function words in it is one FTS5 phrase per combination of their spellings, at most this many.
+MAX_PHRASE_SPELLINGS = 16
+
+
+def _phrases(term: Term) -> list[str]:
+    phrases = [""]
+    for forms in term.exact_alternatives():
+        phrases = [f"{p} {form}".strip() for p in phrases for form in forms][:MAX_PHRASE_SPELLINGS]
+    return phrases
+
+
 def _term_expr(term: Term) -> str:
     if term.exact:
-        return f"{EXACT_COLUMNS} : {_quote(' '.join(term.exact_words))}"
+        return f"{EXACT_COLUMNS} : (" + " OR ".join(_quote(p) for p in _phrases(term)) + ")"
     parts = ["(" + " OR ".join(_quote(form) for form in forms) + ")" for forms in term.stem_forms()]
     return f"{STEM_COLUMNS} : (" + " AND ".join(parts) + ")"
 
