@@ -248,9 +248,35 @@ def test_consolidation_writes_no_history(db):
 
 
 @pytest.mark.django_db
-def test_a_source_merge_in_the_admin_needs_no_list_wide_revision(admin_client):
-    """Merges in a list are their own revisions; a list page itself writes none."""
-    source_get_or_create("مأرب برس")
+def test_a_source_merge_in_the_admin_is_one_revision_that_undoes_it(admin_client):
+    keep = source_get_or_create("مأرب برس")
+    article = article_make()
+    other = source_get_or_create("مارب برس اونلاين")
+    Article.objects.filter(pk=article.pk).update(source=other)
     assert admin_client.get(reverse("admin:articles_source_changelist")).status_code == 200
-    assert not Revision.objects.exists()
-    assert Source.objects.count() == 1
+    assert not Revision.objects.exists()  # a list page itself writes no revision
+    response = admin_client.post(
+        reverse("admin:articles_source_changelist"),
+        {"action": "merge_sources", "_selected_action": [keep.pk, other.pk], "apply": "1", "target": keep.pk},
+    )
+    assert response.status_code == 302
+    assert not Source.objects.filter(pk=other.pk).exists() and Article.objects.get(pk=article.pk).source == keep
+    assert Revision.objects.count() == 1
+    version = Version.objects.get_for_object(keep).get()
+    revert_url = reverse("admin:articles_source_revision", args=[keep.pk, version.pk])
+    assert post_form(admin_client, revert_url).status_code == 302
+    assert Source.objects.get(pk=other.pk).name == "مارب برس اونلاين"
+    assert Article.objects.get(pk=article.pk).source_id == other.pk
+
+
+@pytest.mark.django_db
+def test_a_deleted_article_is_recovered(admin_client, no_models):
+    article = article_make()
+    pk = article.pk
+    response = admin_client.post(reverse("admin:articles_article_delete", args=[pk]), {"post": "yes"})
+    assert response.status_code == 302 and not Article.objects.filter(pk=pk).exists()
+    version = Version.objects.get_deleted(Article).get(object_id=str(pk))
+    recover = reverse("admin:articles_article_recover", args=[version.pk])
+    assert recover in admin_client.get(reverse("admin:articles_article_recoverlist")).content.decode()
+    assert post_form(admin_client, recover).status_code == 302
+    assert Article.objects.get(pk=pk).body == BODY and found("بريكس") == {pk}

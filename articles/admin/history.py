@@ -34,6 +34,14 @@ class HistoryAdmin(VersionAdmin):
                 history_baseline(obj=obj, user=request.user)
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def delete_view(self, request, object_id, extra_context=None):
+        # A row deleted from its page can be recovered from "Recover deleted" (it needs a version for that).
+        if request.method == "POST" and not reversion.is_active():
+            obj = self.get_object(request, unquote(object_id))
+            if obj is not None and self.has_delete_permission(request, obj):
+                history_baseline(obj=obj, user=request.user)
+        return super().delete_view(request, object_id, extra_context)
+
     def changelist_view(self, request, extra_context=None):
         # No revision around the whole list (VersionAdmin's): a merge action keeps its own undo point.
         context = {

@@ -33,7 +33,7 @@ class SourceAdmin(HistoryAdmin):
             self,
             request,
             queryset,
-            lambda target, others: sources_merge(target=target, others=others),
+            lambda target, others: sources_merge(target=target, others=others, user=request.user),
             note=_("Their articles move to the source you keep; the others are deleted."),
         )
 

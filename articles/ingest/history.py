@@ -19,7 +19,7 @@ class RevertState:
     """What a revert must not lose: the articles' story fields and text just before it (article id -> values)."""
 
     stories: dict[int, dict] = field(default_factory=dict)
-    texts: dict[int, tuple[str, str]] = field(default_factory=dict)
+    texts: dict[int, tuple[str, str] | None] = field(default_factory=dict)
 
 
 def _versions(revision: Revision, model) -> list[Version]:
@@ -29,7 +29,7 @@ def _versions(revision: Revision, model) -> list[Version]:
 def history_revert_prepare(*, revision: Revision) -> RevertState:
     """Read what :func:`history_revert_finish` needs, before the revert."""
     ids = [int(v.object_id) for v in _versions(revision, Article)]
-    state = RevertState()
+    state = RevertState(texts=dict.fromkeys(ids))  # None: not there before (a deleted article recovered)
     for row in Article.objects.filter(pk__in=ids).values("pk", "title", "body", *(f"{f}_id" if f == "story" else f
                                                                                        for f in ARTICLE_DERIVED)):
         pk = row.pop("pk")
@@ -58,7 +58,7 @@ def history_revert_finish(*, revision: Revision, state: RevertState) -> None:
                 orphans.exclude(pk__in=entity_ids | {join.entity_id}).delete()
         entities_recount(Entity.objects.filter(pk__in=entity_ids).values_list("pk", flat=True))
     for article in Article.objects.filter(pk__in=state.texts).select_related("source"):
-        if (article.title, article.body) != state.texts[article.pk]:
+        if (article.title, article.body) != state.texts[article.pk]:  # reverted text, or recovered: not indexed
             article_refresh(article, text_changed=True)
 
 
