@@ -30,8 +30,8 @@ def history_revert_prepare(*, revision: Revision) -> RevertState:
     """Read what :func:`history_revert_finish` needs, before the revert."""
     ids = [int(v.object_id) for v in _versions(revision, Article)]
     state = RevertState(texts=dict.fromkeys(ids))  # None: not there before (a deleted article recovered)
-    for row in Article.objects.filter(pk__in=ids).values("pk", "title", "body", *(f"{f}_id" if f == "story" else f
-                                                                                       for f in ARTICLE_DERIVED)):
+    derived = [f"{name}_id" if name == "story" else name for name in ARTICLE_DERIVED]  # story is a foreign key
+    for row in Article.objects.filter(pk__in=ids).values("pk", "title", "body", *derived):
         pk = row.pop("pk")
         state.texts[pk] = (row.pop("title"), row.pop("body"))
         state.stories[pk] = row
