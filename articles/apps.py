@@ -9,4 +9,7 @@ class ArticlesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from articles.history import history_register
         from articles.stories import signals  # noqa: F401 - connects the receivers
+
+        history_register()  # the editors' history (django-reversion): which models keep versions

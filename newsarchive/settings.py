@@ -7,6 +7,7 @@ production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS and usually DATABASE_URL=post
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -54,6 +55,10 @@ INSTALLED_APPS = [
     "django_tasks_db",
     # `rqworker` and the Redis connections of the scale-out queue (TASKS_BACKEND=rq).
     "django_rq",
+    # Failed sign-ins counted per account and per client, lock-outs, and their admin screens (AXES_* below).
+    "axes",
+    # History of editors' changes with revert (articles/history.py registers the models).
+    "reversion",
     "articles",
 ]
 
@@ -71,6 +76,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes asks: it turns a refused sign-in into the lock-out page (AXES_LOCKOUT_TEMPLATE).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "newsarchive.urls"
@@ -138,6 +145,27 @@ DATABASE_PRIMARY_PATHS = ("/admin/",)
 DATABASE_REPLICA_PIN_SECONDS = int(os.environ.get("DATABASE_REPLICA_PIN_SECONDS", "10"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Sign-in throttling (django-axes; docs/RELIABILITY.md, "Sign-in throttling"). Its backend comes first: a locked
+# account or client is refused before Django's backend checks the password. Both the admin's and the readers' login
+# go through it. Failures are counted per account (any client) and per client address (any account); AXES_FAILURE_LIMIT
+# failures lock that account or that client for AXES_COOLOFF_MINUTES after the last failure. Unknown user names are
+# counted and locked the same way, so the answers never tell an existing account from an unknown one. Editors unlock
+# in the admin (Axes -> Access attempts: delete the row) or `manage.py axes_reset_username NAME`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "20"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The lock-out page (Arabic and English, 429 with Retry-After) without the user name axes would pass to it.
+AXES_LOCKOUT_CALLABLE = "articles.web.lockout.lockout_response"
+# The client address the same way as the rate limits (RATELIMIT_IP_META_KEY behind a reverse proxy).
+AXES_CLIENT_IP_CALLABLE = "articles.web.lockout.request_client_ip"
+# The admin lists attempts, not passwords; keep the password field out of the stored POST data.
+AXES_SENSITIVE_PARAMETERS = ["password"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

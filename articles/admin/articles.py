@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from articles.admin.forms import ArticleAdminForm, MentionInlineForm
+from articles.admin.history import HistoryAdmin
 from articles.ingest import editing
 from articles.ingest.models import ArticlePages
 from articles.models import Article, Mention
@@ -54,7 +55,7 @@ class ClassifiedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(HistoryAdmin):
     form = ArticleAdminForm
     list_display = ["title_rtl", "source", "published_on", "topic", "confidence", "topic_locked"]
     list_select_related = ["source", "topic"]

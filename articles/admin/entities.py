@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from articles.admin.common import count_of, merge_view
 from articles.admin.forms import EntityAliasFormSet
+from articles.admin.history import HistoryAdmin
 from articles.admin.joins import entity_joins_html
 from articles.models import BlockedEntity, Entity, EntityAlias, Mention
 from articles.text import search_key
@@ -29,7 +30,7 @@ class EntityAliasInline(admin.TabularInline):
 
 
 @admin.register(Entity)
-class EntityAdmin(admin.ModelAdmin):
+class EntityAdmin(HistoryAdmin):
     list_display = ["name", "kind", "article_count", "mention_count", "confidence", "alias_list"]
     list_filter = ["kind"]
     search_fields = ["name", "aliases__name"]

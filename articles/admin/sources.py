@@ -6,13 +6,14 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from articles.admin.common import count_of, merge_view
+from articles.admin.history import HistoryAdmin
 from articles.ingest.editing import sources_merge
 from articles.models import Article, Source, Topic
 from articles.text import clean_line
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(HistoryAdmin):
     list_display = ["name", "article_count", "country", "created_at"]
     search_fields = ["name", "key"]
     # The key stays: dumps that spell the source the old way still land here after a rename.
@@ -37,12 +38,12 @@ class SourceAdmin(admin.ModelAdmin):
             self,
             request,
             queryset,
-            lambda target, others: sources_merge(target=target, others=others),
+            lambda target, others: sources_merge(target=target, others=others, user=request.user),
             note=_("Their articles move to the source you keep; the others are deleted."),
         )
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(HistoryAdmin):
     list_display = ["name_ar", "name_en", "slug"]
     search_fields = ["name_ar", "name_en", "slug"]

@@ -34,6 +34,7 @@ from articles.enrich.entity_service import alias_phonetic, entities_merge, entit
 from articles.enrich.evidence import is_given_name
 from articles.enrich.names import _word_units, ortho_key, vowel_key, vowel_variants
 from articles.enrich.resolve import mention_keys
+from articles.history import history_snapshot
 from articles.models import Entity, EntityAlias, EntityJoin, Mention
 
 log = logging.getLogger(__name__)
@@ -217,7 +218,8 @@ def _apply(target_pk: int, joins: list[_Join]) -> int:
                 for j in joins
             ]
         )
-        entities_merge(target=target, others=list(others.values()))
+        # No revision of the editors' history per join: a split (entity_join_split) is the undo.
+        entities_merge(target=target, others=list(others.values()), history=False)
     return len(joins)
 
 
@@ -268,21 +270,27 @@ def entity_join_split(*, join: EntityJoin, user=None) -> Entity:
         raise ValueError("this join was already split")
     with transaction.atomic():
         target = join.entity
-        EntityAlias.objects.filter(entity=target, key=join.key).delete()
-        entity = Entity.objects.filter(kind=join.kind, key=join.key).first() or entity_create_one(
-            kind=join.kind, key=join.key, name=join.name
+        moving = [
+            m
+            for m in Mention.objects.filter(entity=target)
+            if join.key in mention_keys(m.surface, join.kind) and target.key not in mention_keys(m.surface, join.kind)
+        ]
+        existing = Entity.objects.filter(kind=join.kind, key=join.key).first()
+        # The state before, as one revision of the editors' history: reverting it in the entity's history undoes
+        # the split (the entity it makes is removed again once it has no mention: articles.ingest.history).
+        history_snapshot(
+            objects=[target, *([existing] if existing else []), *moving],
+            comment=f"Before splitting {join.name} off {target.name} (revert to this to undo the split)",
+            user=user,
         )
+        EntityAlias.objects.filter(entity=target, key=join.key).delete()
+        entity = existing or entity_create_one(kind=join.kind, key=join.key, name=join.name)
         EntityAlias.objects.update_or_create(
             entity=entity,
             key=join.key,
             defaults={"name": join.name, "origin": EntityAlias.Origin.EDITOR, **alias_phonetic(join.name)},
         )
-        moving = [
-            m.pk
-            for m in Mention.objects.filter(entity=target).only("pk", "surface")
-            if join.key in mention_keys(m.surface, join.kind) and target.key not in mention_keys(m.surface, join.kind)
-        ]
-        Mention.objects.filter(pk__in=moving).update(entity=entity)
+        Mention.objects.filter(pk__in=[m.pk for m in moving]).update(entity=entity)
         join.split_at = timezone.now()
         join.split_by = user
         join.save(update_fields=["split_at", "split_by"])

@@ -23,6 +23,7 @@ from articles.enrich.names import phonetic_words
 from articles.enrich.ner.base import KINDS, EntitySpan, get_backend
 from articles.enrich.resolve import Resolved, article_resolve, mention_keys, name_key
 from articles.enrich.spans import spans_clean
+from articles.history import history_snapshot
 from articles.models import Article, BlockedEntity, Entity, EntityAlias, EntityJoin, Mention
 from articles.text import edge_trim, search_key
 
@@ -288,14 +289,25 @@ def articles_entities_extract(articles: Sequence[Article]) -> list[int]:
 # --- editors' corrections ---------------------------------------------------------------------
 
 
-def entities_merge(*, target: Entity, others: Iterable[Entity], user=None) -> Entity:
+def entities_merge(*, target: Entity, others: Iterable[Entity], user=None, history: bool = True) -> Entity:
     """Merge ``others`` into ``target``: their mentions and aliases move, their names and keys
-    become aliases of target (origin merged), so re-extraction resolves them to target."""
+    become aliases of target (origin merged), so re-extraction resolves them to target.
+
+    With ``history`` (an editor's merge) the state before it is kept as one revision of the editors' history
+    (the entities with their aliases and joins, the mentions that move): reverting it in the target's history
+    undoes the merge whole. Consolidation passes False: its joins are undone by a split (``EntityJoin``)."""
     others = [o for o in others if o.pk != target.pk]
     if not others:
         return target
     with transaction.atomic():
         ids = [o.pk for o in others]
+        if history:
+            history_snapshot(
+                objects=[target, *others, *Mention.objects.filter(entity_id__in=ids)],
+                comment=f"Before merging {', '.join(o.name for o in others)} into {target.name} "
+                "(revert to this to undo the merge)",
+                user=user,
+            )
         target_keys = set(target.aliases.values_list("key", flat=True))
         moving = EntityAlias.objects.filter(entity_id__in=ids)
         moving.filter(key__in=target_keys).delete()

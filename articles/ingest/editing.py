@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import QuerySet
 
+from articles.history import history_snapshot
 from articles.ingest.service import Outcome, article_store
 from articles.ingest.store import source_get_or_create
 from articles.models import Article, Source, Topic
@@ -74,9 +75,21 @@ def articles_reextract(queryset: QuerySet[Article], *, batch_size: int = 200) ->
 
 
 @transaction.atomic
-def sources_merge(*, target: Source, others: Iterable[Source]) -> int:
-    """Move the others' articles to ``target`` and delete the others. Returns the articles moved."""
-    other_ids = [s.pk for s in others if s.pk != target.pk]
+def sources_merge(*, target: Source, others: Iterable[Source], user=None) -> int:
+    """Move the others' articles to ``target`` and delete the others. Returns the articles moved.
+
+    The state before (the sources, the articles that move) is kept as one revision of the editors' history:
+    reverting it in the target's history brings the others back with their articles."""
+    others = [s for s in others if s.pk != target.pk]
+    other_ids = [s.pk for s in others]
+    if not other_ids:
+        return 0
+    history_snapshot(
+        objects=[target, *others, *Article.objects.filter(source_id__in=other_ids)],
+        comment=f"Before merging {', '.join(s.name for s in others)} into {target.name} "
+        "(revert to this to undo the merge)",
+        user=user,
+    )
     moved = Article.objects.filter(source_id__in=other_ids).update(source=target)
     Source.objects.filter(pk__in=other_ids).delete()
     return moved
