@@ -103,15 +103,15 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from articles.search.checks import search_index_check, search_index_problems
+    from articles.search.checks import search_index_check, search_index_inspect
 
     call_command("migrate", verbosity=0)
     others = [check for check in checks.registry.registry.get_checks() if check is not search_index_check]
     print(f"{connection.vendor}: search index check beside the other {len(others)} registered checks (median of 7)")
     for n in (int(size) for size in args.sizes.split(",")):
         _fill(connection, n)
-        assert search_index_problems(connection=connection) == [], search_index_problems(connection=connection)
-        ours = _median_ms(lambda: search_index_problems(connection=connection))
+        assert search_index_inspect(connection=connection) == [], search_index_inspect(connection=connection)
+        ours = _median_ms(lambda: search_index_inspect(connection=connection))
         rest = _median_ms(lambda: [check(app_configs=None, databases=None) for check in others])
         print(f"  {n:>9,} articles: index check {ours:8.1f} ms, other checks {rest:7.1f} ms, ratio {ours / rest:5.2f}")
 

@@ -21,7 +21,7 @@ from django.db import connection, models  # noqa: E402
 from django.db.migrations.executor import MigrationExecutor  # noqa: E402
 
 from articles.models import Article  # noqa: E402
-from articles.search.checks import FTS_TRIGGER, fts_trigger_ensure, search_index_problems  # noqa: E402
+from articles.search.checks import FTS_TRIGGER, fts_trigger_ensure, search_index_inspect  # noqa: E402
 
 
 def trigger_present() -> bool:
@@ -31,7 +31,7 @@ def trigger_present() -> bool:
 
 
 def findings() -> list[str]:
-    return sorted(message.id for message in search_index_problems(connection=connection))
+    return sorted(message.id for message in search_index_inspect(connection=connection))
 
 
 executor = MigrationExecutor(connection)

@@ -16,7 +16,7 @@ from django.core.management.base import SystemCheckError
 from django.db import connection
 
 from articles.models import Article
-from articles.search.checks import FTS_TRIGGER, search_index_problems
+from articles.search.checks import FTS_TRIGGER, search_index_inspect
 from tests.conftest import ROOT
 from tests.search_data import article_make
 
@@ -25,7 +25,7 @@ postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="su
 
 
 def _ids(conn=connection) -> list[str]:
-    return sorted(message.id for message in search_index_problems(connection=conn))
+    return sorted(message.id for message in search_index_inspect(connection=conn))
 
 
 def _check_fails_with(code: str) -> str:

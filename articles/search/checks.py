@@ -41,7 +41,7 @@ REPAIR = "run `python manage.py search_reindex` (it rebuilds every article's ent
 TRIGGER_REPAIR = "run `python manage.py migrate`: it re-creates the index objects after every run (articles.apps)"
 
 
-def search_index_problems(*, connection: BaseDatabaseWrapper) -> list[checks.CheckMessage]:
+def search_index_inspect(*, connection: BaseDatabaseWrapper) -> list[checks.CheckMessage]:
     """The check's findings for one database: Error articles.E101 (trigger missing), E102 (index table
     or index missing), E103 (index row count differs from article count); Info I101 (count skipped)."""
     try:
@@ -137,11 +137,11 @@ def search_index_check_deferred() -> Iterator[None]:
 
 @checks.register("articles")
 def search_index_check(app_configs=None, databases=None, **kwargs) -> list[checks.CheckMessage]:
-    """Registered check: :func:`search_index_problems` on the default database (Django passes every
+    """Registered check: :func:`search_index_inspect` on the default database (Django passes every
     alias as ``databases``; the archive searches the default one); nothing under ``migrate``."""
     if _MIGRATING.get():
         return []
-    return search_index_problems(connection=connections["default"])
+    return search_index_inspect(connection=connections["default"])
 
 
 def fts_trigger_ensure(*, connection: BaseDatabaseWrapper) -> None:
