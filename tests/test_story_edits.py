@@ -17,7 +17,7 @@ from articles.ingest.store import fingerprint_compute, source_get_or_create
 from articles.models import Article, Story, StoryBand
 from articles.search.keys import key_words
 from articles.stories import signature as sig
-from articles.stories.service import story_assign, story_merge, story_recompute
+from articles.stories.service import story_assign, story_merge, story_merged, story_recompute
 from tests import test_admin as shared
 from tests.conftest import ROOT
 from tests.story_data import OTHER_BODY, OTHER_TITLE, WIRE_TITLE, story_world
@@ -167,7 +167,13 @@ def test_story_merge_moves_the_copies_and_recomputes_the_lead():
     story_world()
     wire = Story.objects.get(size=3)
     other = Article.objects.get(title=OTHER_TITLE)
-    merged = story_merge(target=other.story, others=[wire, other.story])
+    sent = []
+    story_merged.connect(lambda sender, **kw: sent.append(kw), weak=False, dispatch_uid="test_story_merged")
+    try:
+        merged = story_merge(target=other.story, others=[wire, other.story])
+    finally:
+        story_merged.disconnect(dispatch_uid="test_story_merged")
+    assert [(s["target"].pk, s["merged_ids"], len(s["moved_ids"])) for s in sent] == [(merged.pk, [wire.pk], 3)]
     assert merged.size == 4 and merged.source_count == 3
     assert merged.lead.title == WIRE_TITLE and merged.lead.published_on == dt.date(2018, 7, 4)  # the earliest copy
     assert not Story.objects.filter(pk=wire.pk).exists()

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.db import connection, transaction
+from django.dispatch import Signal
 
 from articles.dbarrays import server_bound_cursor
 from articles.models import Article, Story, StoryBand
@@ -268,6 +269,12 @@ def stories_refresh(*, story_ids: set[int]) -> None:
     _stories_settle({story_id: [] for story_id in story_ids})
 
 
+# Sent after every merge (sender=Story, target=the surviving story, merged_ids=[the deleted stories' ids],
+# moved_ids=[the articles that changed story]), inside its transaction: for an editor's history to record
+# (the moves are one UPDATE, which model-level history would not see).
+story_merged = Signal()
+
+
 def story_merge(*, target: Story, others: Iterable[Story]) -> Story:
     """Merge ``others`` into ``target``: their articles move to ``target``, they are deleted, and
     ``target``'s lead (earliest copy), size and outlet count are recomputed. Returns ``target``
@@ -276,11 +283,15 @@ def story_merge(*, target: Story, others: Iterable[Story]) -> Story:
     equal to ``target`` are ignored."""
     other_ids = sorted({story.pk for story in others} - {target.pk})
     with transaction.atomic():
+        moved_ids: list[int] = []
         if other_ids:
-            Article.objects.filter(story_id__in=other_ids).update(story=target)
+            moved_ids = list(Article.objects.filter(story_id__in=other_ids).order_by("pk").values_list("pk", flat=True))
+            Article.objects.filter(pk__in=moved_ids).update(story=target)
             Story.objects.filter(pk__in=other_ids).delete()
         stories_refresh(story_ids={target.pk})
-    target.refresh_from_db()
+        target.refresh_from_db()
+        if other_ids:
+            story_merged.send(sender=Story, target=target, merged_ids=other_ids, moved_ids=moved_ids)
     return target
 
 
