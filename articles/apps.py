@@ -20,6 +20,6 @@ class ArticlesConfig(AppConfig):
 def _fts_trigger_after_migrate(sender, using: str = "default", **kwargs) -> None:
     from django.db import connections
 
-    from articles.search.checks import fts_trigger_ensure
+    from articles.search.checks import search_index_objects_ensure
 
-    fts_trigger_ensure(connection=connections[using])
+    search_index_objects_ensure(connection=connections[using])

@@ -1,7 +1,7 @@
 """Run by tests/test_search_index_check.py in a subprocess whose DATABASE_URL is an empty SQLite file (its own
 database, so the data migrations' writes land there): migrates the articles app one migration at a time and
 prints JSON: the migrations after which the FTS delete trigger was missing, the check's findings at the end,
-then those after a table rebuild without the restore step, and after ``fts_trigger_ensure``."""
+then those after a table rebuild without the restore step, and after ``search_index_objects_ensure``."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from django.db import connection, models  # noqa: E402
 from django.db.migrations.executor import MigrationExecutor  # noqa: E402
 
 from articles.models import Article  # noqa: E402
-from articles.search.checks import FTS_TRIGGER, fts_trigger_ensure, search_index_inspect  # noqa: E402
+from articles.search.checks import FTS_TRIGGER, search_index_inspect, search_index_objects_ensure  # noqa: E402
 
 
 def trigger_present() -> bool:
@@ -51,7 +51,7 @@ field.set_attributes_from_name("rebuild_probe")
 with connection.schema_editor() as editor:
     editor.add_field(Article, field)
 after_rebuild = findings()
-fts_trigger_ensure(connection=connection)
+search_index_objects_ensure(connection=connection)
 print(
     json.dumps(
         {

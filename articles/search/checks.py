@@ -35,7 +35,17 @@ from articles.search.sqlite import TRIGGER_SQL
 ARTICLE_TABLE = "articles_article"
 FTS_TABLE = "article_fts"
 FTS_TRIGGER = "article_fts_delete"
-PG_INDEXES = ("article_search_stemmed_gin", "article_search_exact_gin", "article_unindexed_idx")
+# The PostgreSQL index objects the search needs, as migrations 0003 and 0019 create them (IF NOT EXISTS
+# here: re-created after every migrate when missing, a no-op otherwise).
+PG_INDEX_SQL = {
+    "article_search_stemmed_gin": "CREATE INDEX IF NOT EXISTS article_search_stemmed_gin "
+    "ON articles_article USING gin (search_stemmed)",
+    "article_search_exact_gin": "CREATE INDEX IF NOT EXISTS article_search_exact_gin "
+    "ON articles_article USING gin (search_exact)",
+    "article_unindexed_idx": "CREATE INDEX IF NOT EXISTS article_unindexed_idx "
+    "ON articles_article (id) WHERE search_stemmed IS NULL",
+}
+PG_INDEXES = tuple(PG_INDEX_SQL)
 DEFAULT_MAX_ROWS = 5_000_000
 REPAIR = "run `python manage.py search_reindex` (it rebuilds every article's entry)"
 TRIGGER_REPAIR = "run `python manage.py migrate`: it re-creates the index objects after every run (articles.apps)"
@@ -104,7 +114,11 @@ def _postgres(cursor) -> list[checks.CheckMessage]:
     )
     found = dict(cursor.fetchall())
     problems: list[checks.CheckMessage] = [
-        checks.Error(f"the search index {name} is missing or invalid", hint=TRIGGER_REPAIR, id="articles.E102")
+        checks.Error(
+            f"the search index {name} is missing or invalid",
+            hint=TRIGGER_REPAIR + " (an invalid one: DROP INDEX it first)",
+            id="articles.E102",
+        )
         for name in PG_INDEXES
         if not found.get(name)
     ]
@@ -144,12 +158,18 @@ def search_index_check(app_configs=None, databases=None, **kwargs) -> list[check
     return search_index_inspect(connection=connections["default"])
 
 
-def fts_trigger_ensure(*, connection: BaseDatabaseWrapper) -> None:
-    """Re-create the SQLite delete trigger if the FTS table exists (a no-op when the trigger is there).
-    Run after every ``migrate`` (post_migrate, articles.apps): a migration that rebuilt the article
-    table and forgot ``fts_delete_trigger_restore`` cannot leave the index without it."""
-    if connection.vendor != "sqlite":
-        return
+def search_index_objects_ensure(*, connection: BaseDatabaseWrapper) -> None:
+    """Re-create what the check reports missing: the SQLite delete trigger (when the FTS table exists),
+    the PostgreSQL indexes (when the vector columns exist); no-ops when present. Run after every
+    ``migrate`` (post_migrate, articles.apps): a migration that rebuilt the article table and forgot
+    ``fts_delete_trigger_restore`` cannot leave the index without it. An *invalid* PostgreSQL index
+    (a failed concurrent build) is not replaced: drop it, then migrate."""
     with connection.cursor() as cursor:
-        if FTS_TABLE in connection.introspection.table_names(cursor):
+        tables = connection.introspection.table_names(cursor)
+        if connection.vendor == "sqlite" and FTS_TABLE in tables:
             cursor.execute(TRIGGER_SQL)
+        elif connection.vendor == "postgresql" and ARTICLE_TABLE in tables:
+            columns = {c.name for c in connection.introspection.get_table_description(cursor, ARTICLE_TABLE)}
+            if {"search_stemmed", "search_exact"} <= columns:
+                for sql in PG_INDEX_SQL.values():
+                    cursor.execute(sql)
