@@ -1,6 +1,6 @@
 """Story grouping cost at ingest: time ``story_assign`` per article as the archive grows.
 
-    DEBUG=1 .venv/bin/python bench/bench_stories.py [--n 20000] [--batch 200]
+    DEBUG=1 .venv/bin/python bench/bench_stories.py [--n 20000] [--batch 200] [--edits 200]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/archive_x DEBUG=1 .venv/bin/python bench/bench_stories.py
 
 Articles with real text (../shared/data/ant/*.jsonl.gz, reused when --n exceeds the corpus) are
@@ -33,6 +33,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=20000)
     parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument("--edits", type=int, default=0, help="then time this many edits regrouped by the save")
     args = parser.parse_args()
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsarchive.settings")
@@ -86,6 +87,23 @@ def main() -> None:
     print(f"  story_assign, CPU here: first tenth {ms(cpu_timings[:tenth])}, last {ms(cpu_timings[-tenth:])}")
     print(f"  story_assign, wall clock: first tenth {ms(timings[:tenth])}, last {ms(timings[-tenth:])}")
     print(f"  stories: {Story.objects.count()}, band rows: {StoryBand.objects.count()}")
+    if args.edits:
+        # An editor's edit, regrouped by the save (articles.stories.signals -> story_recompute): the same
+        # archive, evenly spread articles, a sentence appended; beside a new article's story_assign above.
+        step = max(1, len(ids) // args.edits)
+        edit_wall, edit_cpu = [], []
+        stories_before = Story.objects.count()
+        for pk in ids[::step][: args.edits]:
+            article = Article.objects.get(pk=pk)
+            article.body += " وأضاف المصدر أن التحقيقات ما زالت جارية."
+            t0, c0 = time.perf_counter(), time.process_time()
+            article.save()
+            edit_wall.append(time.perf_counter() - t0)
+            edit_cpu.append(time.process_time() - c0)
+        ratio = statistics.median(edit_wall) / statistics.median(timings[-tenth:])
+        print(f"  edit + regroup ({len(edit_wall)} saves): CPU here {ms(edit_cpu)}, wall clock {ms(edit_wall)}")
+        print(f"  edit / story_assign of a new article (wall, last tenth): {ratio:.1f}")
+        print(f"  stories before the edits {stories_before}, after {Story.objects.count()}")
 
 
 if __name__ == "__main__":

@@ -31,7 +31,9 @@ def article_add(
 
 
 def article_edit_save(article: Article, *, fingerprint: str, new_source_name: str, topic_chosen: bool) -> None:
-    """Save an edited article: fingerprint follows the text; a topic chosen by the editor is locked."""
+    """Save an edited article: fingerprint follows the text; a topic chosen by the editor is locked.
+    A changed title or body regroups the article's story in the same save (articles.stories.signals:
+    every save path, a revert from history included)."""
     if new_source_name:
         article.source = source_get_or_create(new_source_name)
     if fingerprint:

@@ -2,9 +2,12 @@
 
 A new article joins the story of its most similar earlier article when their estimated shingle
 Jaccard reaches ``signature.THRESHOLD``; otherwise it starts a story of its own. Candidates come from
-``StoryBand`` rows sharing a band hash (one indexed query per batch), never from a scan. Stories are
-not merged when an article resembles two of them: joining only the best match keeps chains of
-small edits from snowballing unrelated reports into one story.
+``StoryBand`` rows sharing a band hash (one indexed query per batch), never from a scan. An article
+resembling two stories does not merge them: joining only the best match keeps chains of small edits
+from snowballing unrelated reports into one story. Stories merge only when their *leads* are
+near-duplicates, which an edit can cause: :func:`story_recompute` (called on every save that changes
+a grouped article's text, articles.stories.signals) regroups the article and merges such stories
+through :func:`story_merge`.
 
 One implementation, two writers: :func:`stories_group` decides the stories of a batch (creating
 the new ones in one insert, settling the stored stories it joins) and :func:`bands_write` stores the
@@ -22,6 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.db import connection, transaction
+from django.dispatch import Signal
 
 from articles.dbarrays import server_bound_cursor
 from articles.models import Article, Story, StoryBand
@@ -263,3 +267,128 @@ def stories_refresh(*, story_ids: set[int]) -> None:
     """Recompute lead (earliest publication date, undated last, then lowest id), size and outlet count
     of the given stories and set the articles' ``story_lead`` flags. Stories left empty are deleted."""
     _stories_settle({story_id: [] for story_id in story_ids})
+
+
+# Sent after every merge (sender=Story, target=the surviving story, merged_ids=[the deleted stories' ids],
+# moved_ids=[the articles that changed story]), inside its transaction: for an editor's history to record
+# (the moves are one UPDATE, which model-level history would not see).
+story_merged = Signal()
+
+
+def story_merge(*, target: Story, others: Iterable[Story]) -> Story:
+    """Merge ``others`` into ``target``: their articles move to ``target``, they are deleted, and
+    ``target``'s lead (earliest copy), size and outlet count are recomputed. Returns ``target``
+    refreshed. The one place stories merge (automatic merges after an edit included), so that a
+    caller can record the merge (an editor's history) around it. Runs in one transaction; ``others``
+    equal to ``target`` are ignored."""
+    other_ids = sorted({story.pk for story in others} - {target.pk})
+    with transaction.atomic():
+        moved_ids: list[int] = []
+        if other_ids:
+            moved_ids = list(Article.objects.filter(story_id__in=other_ids).order_by("pk").values_list("pk", flat=True))
+            Article.objects.filter(pk__in=moved_ids).update(story=target)
+            Story.objects.filter(pk__in=other_ids).delete()
+        stories_refresh(story_ids={target.pk})
+        target.refresh_from_db()
+        if other_ids:
+            story_merged.send(sender=Story, target=target, merged_ids=other_ids, moved_ids=moved_ids)
+    return target
+
+
+@dataclass
+class Recomputed:
+    """What :func:`story_recompute` did: the story the article was in and the one it is in now
+    (after any merge), and the stories merged into the latter."""
+
+    old_story_id: int | None
+    story_id: int | None
+    merged_ids: list[int] = field(default_factory=list)
+
+
+def story_recompute(*, article: Article) -> Recomputed:
+    """Regroup a stored, already grouped article after its title or body changed (``article`` holds
+    the new text; its row is saved).
+
+    Its signature and bands are computed again and it joins the story of its most similar other
+    article (or a story of its own), like a new article; the story it left gets its lead and counts
+    recomputed (deleted if empty). A single-copy story that stays single keeps its id, so links to it
+    stay valid. Then the leads of both stories are compared with the other stories' leads sharing a
+    band: stories whose leads are now near-duplicates (estimated Jaccard >= ``signature.THRESHOLD``)
+    merge through :func:`story_merge` into the one whose lead is earliest. One transaction.
+    """
+    with transaction.atomic():
+        old_story_id = Article.objects.filter(pk=article.pk).values_list("story_id", flat=True).first()
+        old_alone = (
+            old_story_id is not None
+            and not Article.objects.filter(story_id=old_story_id).exclude(pk=article.pk).exists()
+        )
+        story_id = story_assign(articles=[article])[article.pk]
+        if (
+            story_id != old_story_id
+            and old_alone
+            and not Article.objects.filter(story_id=story_id).exclude(pk=article.pk).exists()
+        ):
+            # Alone before and after: back into its own story, and the fresh one goes.
+            Article.objects.filter(pk=article.pk).update(story_id=old_story_id, story_lead=True)
+            Story.objects.filter(pk=story_id).delete()
+            story_id = old_story_id
+            stories_refresh(story_ids={story_id})
+        elif old_story_id is not None and story_id != old_story_id:
+            stories_refresh(story_ids={old_story_id})  # deleted when the article was its only copy
+        merged = _leads_merge(story_ids={s for s in (old_story_id, story_id) if s is not None})
+        story_id = merged.get(story_id, story_id)
+        article.story_id, article.story_lead = (
+            Article.objects.filter(pk=article.pk).values_list("story_id", "story_lead").get()
+        )
+    return Recomputed(
+        old_story_id=old_story_id, story_id=story_id, merged_ids=sorted(k for k, v in merged.items() if k != v)
+    )
+
+
+def _leads_merge(*, story_ids: set[int]) -> dict[int, int]:
+    """Merge each of ``story_ids`` with the stories whose leads are near-duplicates of its lead
+    (candidates: leads sharing a band with it). Returns {story id: the story it is in now} for every
+    story taking part in a merge, the surviving one included."""
+    # By story only (the lead and signature tests in Python): with story_lead in the WHERE clause SQLite
+    # walks the story-lead index, every lead of the archive (0.1 s an edit at 20,000 articles).
+    leads = [
+        (pk, story_id, signature, published_on)
+        for pk, story_id, signature, published_on, lead in Article.objects.filter(story_id__in=story_ids).values_list(
+            "pk", "story_id", "story_signature", "published_on", "story_lead"
+        )
+        if lead and signature is not None
+    ]
+    groups: list[dict[int, tuple]] = []  # story id -> its lead's order key
+    for pk, story_id, signature, published_on in leads:
+        values = sig.signature_from_bytes(signature)
+        # Ids fetched first: as an IN (subquery), SQLite drove the query from the article table
+        # (0.1-0.4 s an edit at 20,000 articles, bench/bench_stories.py --edits).
+        candidates = set(
+            StoryBand.objects.filter(band__in=sig.band_hashes(values)).values_list("article_id", flat=True)
+        ) - {pk}
+        group = {story_id: _lead_order(published_on, pk)}
+        # Filtered here, not in SQL: given story_lead too, SQLite walks the story-lead index (every
+        # lead) instead of the few ids.
+        for other_pk, other_story, other_signature, other_published, other_lead in Article.objects.filter(
+            pk__in=candidates
+        ).values_list("pk", "story_id", "story_signature", "published_on", "story_lead"):
+            if not other_lead or other_signature is None or other_story in (None, story_id):
+                continue
+            if sig.similarity_estimate(values, sig.signature_from_bytes(other_signature)) >= sig.THRESHOLD:
+                group[other_story] = _lead_order(other_published, other_pk)
+        if len(group) < 2:
+            continue
+        for existing in groups:  # the two stories of one edit may reach the same story
+            if existing.keys() & group.keys():
+                existing.update(group)
+                break
+        else:
+            groups.append(group)
+    out: dict[int, int] = {}
+    for group in groups:
+        target_id = min(group, key=group.__getitem__)
+        target = story_merge(
+            target=Story.objects.get(pk=target_id), others=list(Story.objects.filter(pk__in=set(group) - {target_id}))
+        )
+        out.update(dict.fromkeys(group, target.pk))
+    return out

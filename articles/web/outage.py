@@ -17,6 +17,8 @@ from django.template import loader
 from django.utils.translation import gettext as _
 from django.views import defaults
 
+from articles.web.api import ERROR
+
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 30
@@ -30,7 +32,7 @@ def outage_response(request: HttpRequest, exc: BaseException) -> HttpResponse:
     log.error("database unavailable, answered 503 to %s %s: %s", request.method, request.path, exc)
     if request.path.startswith("/api/"):
         response: HttpResponse = JsonResponse(
-            {"error": _("The archive's database is unavailable. Try again in a minute."), "status": 503},
+            ERROR.build(error=_("The archive's database is unavailable. Try again in a minute."), status=503),
             status=503,
             json_dumps_params={"ensure_ascii": False},
         )

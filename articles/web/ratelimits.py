@@ -18,6 +18,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django_ratelimit.core import get_usage
 
+from articles.web.api import ERROR
+
 log = logging.getLogger(__name__)
 
 
@@ -40,7 +42,8 @@ def _too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
     }
     if request.path.startswith("/api/"):
         response: HttpResponse = JsonResponse(
-            {"error": message, "status": 429, "retry_after": retry_after}, status=429,
+            ERROR.build(error=message, status=429, retry_after=retry_after),
+            status=429,
             json_dumps_params={"ensure_ascii": False},
         )
     else:

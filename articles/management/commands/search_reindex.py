@@ -12,6 +12,8 @@ from articles.search.backend import articles_index_bulk
 
 
 class Command(BaseCommand):
+    # The repair of what the search index check (articles.search.checks) reports: it must run when it fails.
+    requires_system_checks: list[str] = []
     help = (
         "Re-index every article's title and body (after an upgrade that changes how words are indexed, "
         "e.g. a new search lexicon). Safe to interrupt and run again: indexing an article replaces its entry."
