@@ -13,6 +13,7 @@ from articles.enrich.ner.base import EntitySpan, NerBackend
 from articles.enrich.ner.clusters import load_clusters, word_key
 from articles.enrich.ner.docmem import WINDOW as MEMORY_WINDOW
 from articles.enrich.ner.docmem import memory_features
+from articles.enrich.ner.embclusters import EMB_CLUSTERS_FILE, load_emb_clusters
 from articles.enrich.ner.features import Featurizer
 from articles.enrich.ner.files import (
     CLUSTERS_FILE,
@@ -23,6 +24,7 @@ from articles.enrich.ner.files import (
     MODEL_FILE,
     load_gazetteer,
 )
+from articles.enrich.ner.known import apply_known_names, known_clitic_len
 from articles.enrich.ner.segment import sentences_with_offsets, spans_from_tags
 
 # One-letter proclitics (and pairs) that ANERcorp leaves inside an entity token ("وبوتين");
@@ -71,7 +73,13 @@ class CrfBackend(NerBackend):
             meta = json.loads((d / META_FILE).read_text(encoding="utf-8"))
             clusters, counts = load_clusters(d / CLUSTERS_FILE) if (d / CLUSTERS_FILE).exists() else ({}, {})
             self._counts = counts
-            self._feat = Featurizer(clusters, load_gazetteer(d / GAZETTEER_FILE), meta["groups"], counts)
+            self._feat = Featurizer(
+                clusters,
+                load_gazetteer(d / GAZETTEER_FILE),
+                meta["groups"],
+                counts,
+                emb_clusters=load_emb_clusters(d / EMB_CLUSTERS_FILE) if "embed" in meta["groups"] else None,
+            )
             tagger = pycrfsuite.Tagger()
             tagger.open(str(d / MODEL_FILE))
             known = {attr for attr, _ in tagger.info().state_features}
@@ -138,11 +146,13 @@ class CrfBackend(NerBackend):
 
     def extract(self, text: str) -> list[EntitySpan]:
         sents = sentences_with_offsets(text)
-        tags = self.tag_tokens([[t for t, _ in s] for s in sents])
+        toks = [[t for t, _ in s] for s in sents]
+        tags = [apply_known_names(t, g) for t, g in zip(toks, self.tag_tokens(toks), strict=True)]
         return spans_from_tags(text, sents, tags, self._proclitic_len)
 
     def _proclitic_len(self, tok: str) -> int:
-        return proclitic_len(tok, self._counts)
+        known = known_clitic_len(tok)
+        return proclitic_len(tok, self._counts) if known is None else known
 
 
 def proclitic_len(tok: str, counts: dict[str, int]) -> int:

@@ -24,6 +24,7 @@ from articles.enrich.ner.base import EntitySpan, NerBackend
 from articles.enrich.ner.clusters import load_clusters
 from articles.enrich.ner.crf import proclitic_len
 from articles.enrich.ner.files import CLUSTERS_FILE, DEFAULT_MODEL_DIR
+from articles.enrich.ner.known import apply_known_names, known_clitic_len
 from articles.enrich.ner.neural_features import TokenEncoder
 from articles.enrich.ner.neural_tags import viterbi_batch
 from articles.enrich.ner.segment import sentences_with_offsets, spans_from_tags
@@ -159,5 +160,10 @@ class NeuralBackend(NerBackend):
 
     def extract(self, text: str) -> list[EntitySpan]:
         sents = sentences_with_offsets(text)
-        tags = self.tag_tokens([[t for t, _ in s] for s in sents])
-        return spans_from_tags(text, sents, tags, lambda tok: proclitic_len(tok, self._counts))
+        toks = [[t for t, _ in s] for s in sents]
+        tags = [apply_known_names(t, g) for t, g in zip(toks, self.tag_tokens(toks), strict=True)]
+        return spans_from_tags(text, sents, tags, self._lead_trim)
+
+    def _lead_trim(self, tok: str) -> int:
+        known = known_clitic_len(tok)
+        return proclitic_len(tok, self._counts) if known is None else known
