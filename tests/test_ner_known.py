@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 
 from articles.enrich.ner import get_backend
+from articles.enrich.ner.consistency import propagate_tags
 from articles.enrich.ner.known import apply_known_names, known_clitic_len, load_known_names
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,3 +125,23 @@ def test_the_shipped_list_loads_and_holds_no_common_word() -> None:
     assert len(names) >= 50
     # One-word entries must not be ordinary words: a frequent one would tag every «new» or «pictures».
     assert not {("الجديده",), ("صور",), ("عاليه",), ("بشري",)} & set(names)
+
+
+def test_consistency_copies_a_name_to_its_untagged_and_mistyped_repeats() -> None:
+    tokens = [
+        "وأعلن الكتائب أمس".split(),  # tagged O: filled from the sentences around it
+        "ورد الكتائب ببيان".split(),  # tagged PERS once against ORG twice: relabelled
+        "رد الكتائب".split(),
+        "قال حزب الكتائب إن".split(),  # another phrase: «حزب الكتائب» does not vote for «الكتائب»
+        "وفي للكتائب".split(),
+    ]
+    tags = ["O O O".split(), "O B-PERS O".split(), "O B-ORG".split(), "O B-LOC I-LOC O".split(), "O B-ORG".split()]
+    out = propagate_tags(tokens, tags)
+    assert out[0] == "O B-ORG O".split()
+    assert out[1] == "O B-ORG O".split()
+    assert out[2:] == tags[2:]
+    # A tie keeps what the tagger said; beyond the window nothing is copied.
+    assert propagate_tags(tokens[1:3], [tags[1], tags[2]]) == [tags[1], tags[2]]
+    far = [tokens[2], *[["نص"]] * 12, tokens[0]]
+    assert propagate_tags(far, [tags[2], *[["O"]] * 12, tags[0]], window=10)[-1] == tags[0]
+    assert propagate_tags(far, [tags[2], *[["O"]] * 12, tags[0]], window=13)[-1] == "O B-ORG O".split()

@@ -11,6 +11,7 @@ import numpy as np
 
 from articles.enrich.ner.base import EntitySpan, NerBackend
 from articles.enrich.ner.clusters import load_clusters, word_key
+from articles.enrich.ner.consistency import propagate_tags
 from articles.enrich.ner.docmem import WINDOW as MEMORY_WINDOW
 from articles.enrich.ner.docmem import memory_features
 from articles.enrich.ner.embclusters import EMB_CLUSTERS_FILE, load_emb_clusters
@@ -49,7 +50,9 @@ def _setting_model_dir() -> Path | None:
 
 
 class CrfBackend(NerBackend):
-    def __init__(self, model_dir: str | Path | None = None) -> None:
+    def __init__(self, model_dir: str | Path | None = None, consistency: bool | str = True) -> None:
+        """``consistency``: make repeated names agree within a stretch of sentences (``consistency.py``)."""
+        self.consistency = consistency not in (False, "False", "0")
         self.model_dir = Path(model_dir) if model_dir else (_setting_model_dir() or DEFAULT_MODEL_DIR)
         self._lock = threading.Lock()
         self._tag_lock = threading.Lock()
@@ -93,7 +96,8 @@ class CrfBackend(NerBackend):
     def tag_tokens(self, tokens: list[list[str]]) -> list[list[str]]:
         self._load()
         with self._tag_lock:  # a crfsuite Tagger keeps per-call state: one sentence at a time
-            return self._tag(tokens)
+            tags = self._tag(tokens)
+        return propagate_tags(tokens, tags) if self.consistency else tags
 
     def _tag(self, tokens: list[list[str]]) -> list[list[str]]:
         """Tags of every sentence, computed TAG_BLOCK sentences at a time so memory stays flat on any text:

@@ -22,6 +22,7 @@ import numpy as np
 
 from articles.enrich.ner.base import EntitySpan, NerBackend
 from articles.enrich.ner.clusters import load_clusters
+from articles.enrich.ner.consistency import propagate_tags
 from articles.enrich.ner.crf import proclitic_len
 from articles.enrich.ner.files import CLUSTERS_FILE, DEFAULT_MODEL_DIR
 from articles.enrich.ner.known import apply_known_names, known_clitic_len
@@ -49,8 +50,14 @@ class NeuralBackend(NerBackend):
     ``threads``: onnxruntime intra-op threads (default 1: ingest parallelises across processes, not inside one)."""
 
     def __init__(
-        self, model_dir: str | Path | None = None, threads: int | str = 1, crf_model_dir: str | Path | None = None
+        self,
+        model_dir: str | Path | None = None,
+        threads: int | str = 1,
+        crf_model_dir: str | Path | None = None,
+        consistency: bool | str = True,
     ) -> None:
+        """``consistency``: make repeated names agree within a stretch of sentences (``consistency.py``)."""
+        self.consistency = consistency not in (False, "False", "0")
         self.model_dir = Path(model_dir or _setting("NER_NEURAL_MODEL_DIR") or DEFAULT_NEURAL_DIR)
         self.threads = int(threads)
         self.crf_model_dir = crf_model_dir  # the CRF of the ensemble (default: the crf backend's own)
@@ -139,7 +146,7 @@ class NeuralBackend(NerBackend):
             for i, path in zip(idx, paths, strict=True):
                 out[i] = [self._tags[t] for t in path]
             k = j
-        return out
+        return propagate_tags(tokens, out) if self.consistency else out
 
     def _tag_batch(self, sents: list[list[str]], marg: list[np.ndarray] | None) -> list[list[int]]:
         arrs = self._encoder.batch(sents)
