@@ -12,7 +12,7 @@ from django.conf import settings
 
 from articles.enrich.ner import get_backend
 from articles.enrich.ner.consistency import propagate_tags
-from articles.enrich.ner.known import apply_known_names, known_clitic_len, load_known_names
+from articles.enrich.ner.known import apply_house_rules, apply_known_names, known_clitic_len, load_known_names
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "fixtures" / "seed_dump.txt"
@@ -145,3 +145,19 @@ def test_consistency_copies_a_name_to_its_untagged_and_mistyped_repeats() -> Non
     far = [tokens[2], *[["نص"]] * 12, tokens[0]]
     assert propagate_tags(far, [tags[2], *[["O"]] * 12, tags[0]], window=10)[-1] == tags[0]
     assert propagate_tags(far, [tags[2], *[["O"]] * 12, tags[0]], window=13)[-1] == "O B-ORG O".split()
+
+
+@pytest.mark.parametrize(
+    ("tokens", "tags", "expected"),
+    [
+        # a quoted name right after an organisation cue word is an organisation
+        ('أكد بنك " سبيربنك " أن'.split(), "O O O B-MISC O O", "O O O B-ORG O O"),
+        ('قال حزب " النصر " إن'.split(), "O O O O O O", "O O O B-ORG O O"),
+        # a quoted phrase after any other word stays as tagged
+        ('قال " النصر " إن'.split(), "O O O O O", "O O O O O"),
+        # an honorific inside another kind's span starts a person
+        ("رئاسة الإتحاد للسيدة ميرنا المر".split(), "O B-ORG I-ORG I-ORG I-ORG", "O B-ORG O B-PERS I-PERS"),
+    ],
+)
+def test_cue_word_and_honorific_patterns(tokens: list[str], tags: str, expected: str) -> None:
+    assert apply_house_rules(tokens, tags.split()) == expected.split()

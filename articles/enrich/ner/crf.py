@@ -25,7 +25,7 @@ from articles.enrich.ner.files import (
     MODEL_FILE,
     load_gazetteer,
 )
-from articles.enrich.ner.known import apply_known_names, known_clitic_len
+from articles.enrich.ner.known import apply_house_rules, known_clitic_len
 from articles.enrich.ner.segment import sentences_with_offsets, spans_from_tags
 
 # One-letter proclitics (and pairs) that ANERcorp leaves inside an entity token ("وبوتين");
@@ -94,9 +94,14 @@ class CrfBackend(NerBackend):
             self._tagger = tagger
 
     def tag_tokens(self, tokens: list[list[str]]) -> list[list[str]]:
+        return self._finish(tokens, self._raw_tags(tokens))
+
+    def _raw_tags(self, tokens: list[list[str]]) -> list[list[str]]:
         self._load()
         with self._tag_lock:  # a crfsuite Tagger keeps per-call state: one sentence at a time
-            tags = self._tag(tokens)
+            return self._tag(tokens)
+
+    def _finish(self, tokens: list[list[str]], tags: list[list[str]]) -> list[list[str]]:
         return propagate_tags(tokens, tags) if self.consistency else tags
 
     def _tag(self, tokens: list[list[str]]) -> list[list[str]]:
@@ -151,7 +156,7 @@ class CrfBackend(NerBackend):
     def extract(self, text: str) -> list[EntitySpan]:
         sents = sentences_with_offsets(text)
         toks = [[t for t, _ in s] for s in sents]
-        tags = [apply_known_names(t, g) for t, g in zip(toks, self.tag_tokens(toks), strict=True)]
+        tags = self._finish(toks, [apply_house_rules(t, g) for t, g in zip(toks, self._raw_tags(toks), strict=True)])
         return spans_from_tags(text, sents, tags, self._proclitic_len)
 
     def _proclitic_len(self, tok: str) -> int:

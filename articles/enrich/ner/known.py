@@ -24,6 +24,19 @@ from articles.text import normalize
 KNOWN_NAMES_FILE = Path(__file__).resolve().parent / "names" / "known_names.tsv"
 # A conjunction and/or preposition glued to the first word: وبالمتن, للكتائب (ل + الكتائب, alef dropped).
 _CLITICS = ("و", "ف", "ب", "ل", "ك", "وب", "ول", "وك", "فب", "فل")
+# Organisation cue words (normalised, without ال): a quoted name right after one is an organisation,
+# «بنك "سبيربنك"», «حزب "الطاشناق"». Quoted names elsewhere are slogans and titles as often as names.
+_ORG_CUES = frozenset(
+    normalize(w)
+    for w in (
+        "حزب حركة تيار كتلة وزارة مجلس اتحاد منظمة شركة بنك مصرف جامعة هيئة صندوق وكالة صحيفة قناة "
+        "مجموعة جمعية نادي فريق تجمع ائتلاف جبهة"
+    ).split()
+)
+_QUOTES = frozenset('"«»“”')
+# An honorific opens a person's name; inside another kind's span it marks where that span should end
+# («رئاسة الإتحاد للسيدة ميرنا المر»: ORG up to الإتحاد, PERS after السيدة).
+_HONORIFICS = frozenset(normalize(w) for w in ("السيد", "السيدة", "سيد", "سيدة", "سيدي"))
 
 
 def load_known_names(path: Path = KNOWN_NAMES_FILE) -> dict[tuple[str, ...], str]:
@@ -109,6 +122,47 @@ def known_matches(tokens: Sequence[str], names: dict[tuple[str, ...], str], max_
             i = hit[1]
         else:
             i += 1
+    return out
+
+
+def apply_house_rules(tokens: Sequence[str], tags: Sequence[str]) -> list[str]:
+    """The shipped known names, then the cue-word and honorific patterns, over one sentence's BIO tags."""
+    return _honorific_split(tokens, _quoted_after_cue(tokens, apply_known_names(tokens, tags)))
+
+
+def _bare(tok: str) -> str:
+    norm = normalize(tok)
+    for p in ("وال", "بال", "لل", "ال", "و", "ل", "ب"):
+        if norm.startswith(p) and len(norm) - len(p) >= 3:
+            return norm[len(p) :]
+    return norm
+
+
+def _quoted_after_cue(tokens: Sequence[str], tags: list[str]) -> list[str]:
+    out = list(tags)
+    for a in range(len(tokens) - 3):
+        if tokens[a + 1] not in _QUOTES or _bare(tokens[a]) not in _ORG_CUES:
+            continue
+        for e in range(a + 3, min(a + 7, len(tokens))):  # one to four words between the quotes
+            if tokens[e] in _QUOTES:
+                if not any(t.endswith("-ORG") for t in out[a + 2 : e]) and out[e] == "O":
+                    out[a + 2] = "B-ORG"
+                    for j in range(a + 3, e):
+                        out[j] = "I-ORG"
+                break
+    return out
+
+
+def _honorific_split(tokens: Sequence[str], tags: list[str]) -> list[str]:
+    out = list(tags)
+    for j in range(1, len(tokens) - 1):
+        if out[j].startswith("I-") and out[j][2:] != "PERS" and out[j + 1].startswith("I-"):
+            if _bare(tokens[j]) in _HONORIFICS or normalize(tokens[j]) in _HONORIFICS:
+                out[j], out[j + 1] = "O", "B-PERS"
+                k = j + 2
+                while k < len(out) and out[k].startswith("I-"):
+                    out[k] = "I-PERS"
+                    k += 1
     return out
 
 

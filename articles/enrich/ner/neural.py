@@ -25,7 +25,7 @@ from articles.enrich.ner.clusters import load_clusters
 from articles.enrich.ner.consistency import propagate_tags
 from articles.enrich.ner.crf import proclitic_len
 from articles.enrich.ner.files import CLUSTERS_FILE, DEFAULT_MODEL_DIR
-from articles.enrich.ner.known import apply_known_names, known_clitic_len
+from articles.enrich.ner.known import apply_house_rules, known_clitic_len
 from articles.enrich.ner.neural_features import TokenEncoder
 from articles.enrich.ner.neural_tags import viterbi_batch
 from articles.enrich.ner.segment import sentences_with_offsets, spans_from_tags
@@ -130,6 +130,10 @@ class NeuralBackend(NerBackend):
         With the CRF ensemble the sentences should come in document order (its second pass reads the
         neighbouring sentences), as ``extract`` and ``evaluate_ner`` give them.
         """
+        tags = self._raw_tags(tokens, batch_tokens)
+        return propagate_tags(tokens, tags) if self.consistency else tags
+
+    def _raw_tags(self, tokens: list[list[str]], batch_tokens: int = BATCH_TOKENS) -> list[list[str]]:
         self._load()
         marg = self._crf.marginals(tokens, self._tags, passes=self._crf_passes) if self._crf is not None else None
         out: list[list[str]] = [[] for _ in tokens]
@@ -146,7 +150,7 @@ class NeuralBackend(NerBackend):
             for i, path in zip(idx, paths, strict=True):
                 out[i] = [self._tags[t] for t in path]
             k = j
-        return propagate_tags(tokens, out) if self.consistency else out
+        return out
 
     def _tag_batch(self, sents: list[list[str]], marg: list[np.ndarray] | None) -> list[list[int]]:
         arrs = self._encoder.batch(sents)
@@ -168,7 +172,9 @@ class NeuralBackend(NerBackend):
     def extract(self, text: str) -> list[EntitySpan]:
         sents = sentences_with_offsets(text)
         toks = [[t for t, _ in s] for s in sents]
-        tags = [apply_known_names(t, g) for t, g in zip(toks, self.tag_tokens(toks), strict=True)]
+        tags = [apply_house_rules(t, g) for t, g in zip(toks, self._raw_tags(toks), strict=True)]
+        if self.consistency:
+            tags = propagate_tags(toks, tags)
         return spans_from_tags(text, sents, tags, self._lead_trim)
 
     def _lead_trim(self, tok: str) -> int:
