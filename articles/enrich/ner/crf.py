@@ -49,10 +49,29 @@ def _setting_model_dir() -> Path | None:
     return None
 
 
+def _setting_passes() -> int:
+    try:
+        from django.conf import settings
+
+        if settings.configured:
+            return int(getattr(settings, "NER_CRF_PASSES", 2))
+    except ImportError:
+        pass
+    return 2
+
+
 class CrfBackend(NerBackend):
-    def __init__(self, model_dir: str | Path | None = None, consistency: bool | str = True) -> None:
-        """``consistency``: make repeated names agree within a stretch of sentences (``consistency.py``)."""
+    def __init__(
+        self,
+        model_dir: str | Path | None = None,
+        consistency: bool | str = True,
+        passes: int | str | None = None,
+    ) -> None:
+        """``consistency``: make repeated names agree within a stretch of sentences (``consistency.py``).
+        ``passes``: 1 tags with the first pass only, 2 adds the document-memory pass when the model has
+        one; default ``settings.NER_CRF_PASSES`` (2; the neural ensemble reads pass 1 only)."""
         self.consistency = consistency not in (False, "False", "0")
+        self.passes = int(passes or _setting_passes())
         self.model_dir = Path(model_dir) if model_dir else (_setting_model_dir() or DEFAULT_MODEL_DIR)
         self._lock = threading.Lock()
         self._tag_lock = threading.Lock()
@@ -86,7 +105,7 @@ class CrfBackend(NerBackend):
             tagger = pycrfsuite.Tagger()
             tagger.open(str(d / MODEL_FILE))
             known = {attr for attr, _ in tagger.info().state_features}
-            if (d / MODEL2_FILE).exists():
+            if self.passes >= 2 and (d / MODEL2_FILE).exists():
                 self._tagger2 = pycrfsuite.Tagger()
                 self._tagger2.open(str(d / MODEL2_FILE))
                 known |= {attr for attr, _ in self._tagger2.info().state_features}
