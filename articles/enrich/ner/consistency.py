@@ -28,6 +28,18 @@ MAX_PHRASE = 6
 MIN_FIRST = 3  # a one- or two-letter first word (و, في) never starts a copied name
 
 
+def consistency_setting() -> bool:
+    """``settings.NER_CONSISTENCY`` (default True); True outside Django."""
+    try:
+        from django.conf import settings
+
+        if settings.configured:
+            return bool(getattr(settings, "NER_CONSISTENCY", True))
+    except ImportError:
+        pass
+    return True
+
+
 def propagate_tags(
     tokens: Sequence[Sequence[str]], tags: Sequence[Sequence[str]], window: int = WINDOW
 ) -> list[list[str]]:

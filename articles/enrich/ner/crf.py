@@ -11,7 +11,7 @@ import numpy as np
 
 from articles.enrich.ner.base import EntitySpan, NerBackend
 from articles.enrich.ner.clusters import load_clusters, word_key
-from articles.enrich.ner.consistency import propagate_tags
+from articles.enrich.ner.consistency import consistency_setting, propagate_tags
 from articles.enrich.ner.docmem import WINDOW as MEMORY_WINDOW
 from articles.enrich.ner.docmem import memory_features
 from articles.enrich.ner.embclusters import EMB_CLUSTERS_FILE, load_emb_clusters
@@ -64,13 +64,13 @@ class CrfBackend(NerBackend):
     def __init__(
         self,
         model_dir: str | Path | None = None,
-        consistency: bool | str = True,
+        consistency: bool | str | None = None,
         passes: int | str | None = None,
     ) -> None:
         """``consistency``: make repeated names agree within a stretch of sentences (``consistency.py``).
         ``passes``: 1 tags with the first pass only, 2 adds the document-memory pass when the model has
         one; default ``settings.NER_CRF_PASSES`` (2; the neural ensemble reads pass 1 only)."""
-        self.consistency = consistency not in (False, "False", "0")
+        self.consistency = consistency_setting() if consistency is None else consistency not in (False, "False", "0")
         self.passes = int(passes or _setting_passes())
         self.model_dir = Path(model_dir) if model_dir else (_setting_model_dir() or DEFAULT_MODEL_DIR)
         self._lock = threading.Lock()

@@ -22,7 +22,7 @@ import numpy as np
 
 from articles.enrich.ner.base import EntitySpan, NerBackend
 from articles.enrich.ner.clusters import load_clusters
-from articles.enrich.ner.consistency import propagate_tags
+from articles.enrich.ner.consistency import consistency_setting, propagate_tags
 from articles.enrich.ner.crf import proclitic_len
 from articles.enrich.ner.files import CLUSTERS_FILE, DEFAULT_MODEL_DIR
 from articles.enrich.ner.known import apply_house_rules, known_clitic_len
@@ -54,10 +54,10 @@ class NeuralBackend(NerBackend):
         model_dir: str | Path | None = None,
         threads: int | str = 1,
         crf_model_dir: str | Path | None = None,
-        consistency: bool | str = True,
+        consistency: bool | str | None = None,
     ) -> None:
         """``consistency``: make repeated names agree within a stretch of sentences (``consistency.py``)."""
-        self.consistency = consistency not in (False, "False", "0")
+        self.consistency = consistency_setting() if consistency is None else consistency not in (False, "False", "0")
         self.model_dir = Path(model_dir or _setting("NER_NEURAL_MODEL_DIR") or DEFAULT_NEURAL_DIR)
         self.threads = int(threads)
         self.crf_model_dir = crf_model_dir  # the CRF of the ensemble (default: the crf backend's own)
