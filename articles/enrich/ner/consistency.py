@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from functools import lru_cache
 
 from articles.enrich.ner.conll import bio_spans
 from articles.enrich.ner.features import split_clitic
@@ -26,6 +27,11 @@ from articles.text import normalize
 WINDOW = 10  # sentences either side; chosen on dev from 5, 7, 10, 15, 20 (10 and above tie)
 MAX_PHRASE = 6
 MIN_FIRST = 3  # a one- or two-letter first word (و, في) never starts a copied name
+
+
+@lru_cache(maxsize=200_000)
+def _stem(tok: str) -> str:
+    return split_clitic(normalize(tok))[1]
 
 
 def consistency_setting() -> bool:
@@ -44,7 +50,7 @@ def propagate_tags(
     tokens: Sequence[Sequence[str]], tags: Sequence[Sequence[str]], window: int = WINDOW
 ) -> list[list[str]]:
     """Tags of ``tokens`` (sentences in document order) made consistent within ``window`` sentences."""
-    stems = [[split_clitic(normalize(t))[1] for t in s] for s in tokens]
+    stems = [[_stem(t) for t in s] for s in tokens]
     spans = [[(tuple(stems[i][s:e]), s, e, k) for s, e, k in bio_spans(list(t))] for i, t in enumerate(tags)]
     out = [list(t) for t in tags]
     for i in range(len(tokens)):

@@ -1,4 +1,8 @@
-"""Known names laid over a tagger's BIO tags in ``extract``: parties, districts, seats of government.
+"""House rules laid over a tagger's BIO tags in ``extract``: known names, then two cue-word patterns.
+
+Known names: parties, districts, seats of government. Patterns: a quoted name right after an
+organisation cue word is ORG (``_quoted_after_cue``); an honorific inside a span of another kind
+starts a person (``_honorific_split``). ``apply_house_rules`` runs all three, in that order.
 
 ANERcorp (the tagger's training data) is 2007 newswire with few Lebanese parties or towns, and its
 guidelines file «البيت الأبيض» as MISC; the archive files it as the organisation it stands for. The
@@ -15,7 +19,7 @@ Rules, so a listed name never breaks a larger name the tagger found:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from articles.enrich.ner.base import KINDS
@@ -101,16 +105,26 @@ def _first_forms(norm: str) -> list[str]:
     return forms
 
 
+@lru_cache(maxsize=200_000)
+def _norm(tok: str) -> str:
+    return normalize(tok)
+
+
+@lru_cache(maxsize=200_000)
+def _firsts_of(norm: str) -> tuple[str, ...]:
+    return tuple(_first_forms(norm))
+
+
 def known_matches(tokens: Sequence[str], names: dict[tuple[str, ...], str], max_len: int) -> list[tuple[int, int, str]]:
     """``(start, end, kind)`` token ranges of listed names, longest first, left to right, not overlapping."""
-    norms = [normalize(t) for t in tokens]
+    norms = [_norm(t) for t in tokens]
     out = []
     i, n = 0, len(norms)
     while i < n:
         hit = None
         for L in range(min(max_len, n - i), 0, -1):
             rest = tuple(norms[i + 1 : i + L])
-            for first in _first_forms(norms[i]):
+            for first in _firsts_of(norms[i]):
                 kind = names.get((first, *rest))
                 if kind:
                     hit = (i, i + L, kind)
@@ -130,6 +144,7 @@ def apply_house_rules(tokens: Sequence[str], tags: Sequence[str]) -> list[str]:
     return _honorific_split(tokens, _quoted_after_cue(tokens, apply_known_names(tokens, tags)))
 
 
+@lru_cache(maxsize=200_000)
 def _bare(tok: str) -> str:
     norm = normalize(tok)
     for p in ("وال", "بال", "لل", "ال", "و", "ل", "ب"):
@@ -157,7 +172,7 @@ def _honorific_split(tokens: Sequence[str], tags: list[str]) -> list[str]:
     out = list(tags)
     for j in range(1, len(tokens) - 1):
         if out[j].startswith("I-") and out[j][2:] != "PERS" and out[j + 1].startswith("I-"):
-            if _bare(tokens[j]) in _HONORIFICS or normalize(tokens[j]) in _HONORIFICS:
+            if _bare(tokens[j]) in _HONORIFICS or _norm(tokens[j]) in _HONORIFICS:
                 out[j], out[j + 1] = "O", "B-PERS"
                 k = j + 2
                 while k < len(out) and out[k].startswith("I-"):
