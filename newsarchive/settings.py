@@ -248,6 +248,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 NER_BACKEND = os.environ.get("NER_BACKEND", "neural")
 NER_MODEL_DIR = os.environ.get("NER_MODEL_DIR") or None
 NER_NEURAL_MODEL_DIR = os.environ.get("NER_NEURAL_MODEL_DIR") or None
+# CRF passes (1, or 2 = with the document-memory pass); docs/ner.md, round 3.
+NER_CRF_PASSES = int(os.environ.get("NER_CRF_PASSES", "2"))
+# Document-level consistency of the tagger's output (articles/enrich/ner/consistency.py); "0" turns it off.
+NER_CONSISTENCY = os.environ.get("NER_CONSISTENCY", "1") != "0"
 TOPIC_MODEL_PATH = os.environ.get("TOPIC_MODEL_PATH") or None
 # Bulk ingest enriches in this many worker processes (0 = in-process).
 INGEST_WORKERS = int(os.environ.get("INGEST_WORKERS", str(min(2, os.cpu_count() or 1))))

@@ -54,6 +54,7 @@ _CLOSED = frozenset(
 _GOD = frozenset(normalize(w) for w in "الله والله بالله لله ولله فالله".split())
 # Words kept inside a name whatever their class: بن عبد أبو ... (سلمان in محمد بن سلمان).
 _KEEP_INSIDE = frozenset(normalize(w) for w in "بن ابن بنت أبو أبي أم عبد آل ال دي دا فان فون لا لو".split())
+_FAMILY = frozenset(normalize(w) for w in "بن ابن بنت أبو ابو أبي أم عبد آل".split())
 # Articles and particles of European names that are Arabic particles too (لا ليغا, دي ماريا, فان دايك).
 _FOREIGN_ARTICLES = frozenset(normalize(w) for w in "لا لو دي دو دا فان فون دير إل".split())
 # A preposition with the article (not و/ف + article: «البوسنة والهرسك» is one place).
@@ -169,7 +170,13 @@ def _parts(words: list[Word], kind: str) -> list[list[Word]]:
             len(part) > 1 and part[0][2] not in _FOREIGN_ARTICLES and _edge(part[0][3], part[0][2], kind, right=False)
         ):
             part = part[1:]
-        while len(part) > 1 and _edge(part[-1][3], part[-1][2], kind, right=True):
+        # The word after أبو/ابن/عبد/آل is a family name whatever its class («روي أبو شديد»: شديد,
+        # "severe", is an adjective's class; «عبد الكريم»), so it is never cut as an edge.
+        while (
+            len(part) > 1
+            and not (kind == "PERS" and part[-2][2] in _FAMILY)
+            and _edge(part[-1][3], part[-1][2], kind, right=True)
+        ):
             part = part[:-1]
         if part and not (len(part) == 1 and _sole_junk(part[0][3], part[0][2], kind)):
             out.append(part)

@@ -11,8 +11,10 @@ import numpy as np
 
 from articles.enrich.ner.base import EntitySpan, NerBackend
 from articles.enrich.ner.clusters import load_clusters, word_key
+from articles.enrich.ner.consistency import consistency_setting, propagate_tags
 from articles.enrich.ner.docmem import WINDOW as MEMORY_WINDOW
 from articles.enrich.ner.docmem import memory_features
+from articles.enrich.ner.embclusters import EMB_CLUSTERS_FILE, load_emb_clusters
 from articles.enrich.ner.features import Featurizer
 from articles.enrich.ner.files import (
     CLUSTERS_FILE,
@@ -23,6 +25,7 @@ from articles.enrich.ner.files import (
     MODEL_FILE,
     load_gazetteer,
 )
+from articles.enrich.ner.known import apply_house_rules, known_clitic_len
 from articles.enrich.ner.segment import sentences_with_offsets, spans_from_tags
 
 # One-letter proclitics (and pairs) that ANERcorp leaves inside an entity token ("وبوتين");
@@ -46,8 +49,29 @@ def _setting_model_dir() -> Path | None:
     return None
 
 
+def _setting_passes() -> int:
+    try:
+        from django.conf import settings
+
+        if settings.configured:
+            return int(getattr(settings, "NER_CRF_PASSES", 2))
+    except ImportError:
+        pass
+    return 2
+
+
 class CrfBackend(NerBackend):
-    def __init__(self, model_dir: str | Path | None = None) -> None:
+    def __init__(
+        self,
+        model_dir: str | Path | None = None,
+        consistency: bool | str | None = None,
+        passes: int | str | None = None,
+    ) -> None:
+        """``consistency``: make repeated names agree within a stretch of sentences (``consistency.py``).
+        ``passes``: 1 tags with the first pass only, 2 adds the document-memory pass when the model has
+        one; default ``settings.NER_CRF_PASSES`` (2; the neural ensemble reads pass 1 only)."""
+        self.consistency = consistency_setting() if consistency is None else consistency not in (False, "False", "0")
+        self.passes = int(passes or _setting_passes())
         self.model_dir = Path(model_dir) if model_dir else (_setting_model_dir() or DEFAULT_MODEL_DIR)
         self._lock = threading.Lock()
         self._tag_lock = threading.Lock()
@@ -71,11 +95,17 @@ class CrfBackend(NerBackend):
             meta = json.loads((d / META_FILE).read_text(encoding="utf-8"))
             clusters, counts = load_clusters(d / CLUSTERS_FILE) if (d / CLUSTERS_FILE).exists() else ({}, {})
             self._counts = counts
-            self._feat = Featurizer(clusters, load_gazetteer(d / GAZETTEER_FILE), meta["groups"], counts)
+            self._feat = Featurizer(
+                clusters,
+                load_gazetteer(d / GAZETTEER_FILE),
+                meta["groups"],
+                counts,
+                emb_clusters=load_emb_clusters(d / EMB_CLUSTERS_FILE) if "embed" in meta["groups"] else None,
+            )
             tagger = pycrfsuite.Tagger()
             tagger.open(str(d / MODEL_FILE))
             known = {attr for attr, _ in tagger.info().state_features}
-            if (d / MODEL2_FILE).exists():
+            if self.passes >= 2 and (d / MODEL2_FILE).exists():
                 self._tagger2 = pycrfsuite.Tagger()
                 self._tagger2.open(str(d / MODEL2_FILE))
                 known |= {attr for attr, _ in self._tagger2.info().state_features}
@@ -83,9 +113,15 @@ class CrfBackend(NerBackend):
             self._tagger = tagger
 
     def tag_tokens(self, tokens: list[list[str]]) -> list[list[str]]:
+        return self._finish(tokens, self._raw_tags(tokens))
+
+    def _raw_tags(self, tokens: list[list[str]]) -> list[list[str]]:
         self._load()
         with self._tag_lock:  # a crfsuite Tagger keeps per-call state: one sentence at a time
             return self._tag(tokens)
+
+    def _finish(self, tokens: list[list[str]], tags: list[list[str]]) -> list[list[str]]:
+        return propagate_tags(tokens, tags) if self.consistency else tags
 
     def _tag(self, tokens: list[list[str]]) -> list[list[str]]:
         """Tags of every sentence, computed TAG_BLOCK sentences at a time so memory stays flat on any text:
@@ -138,11 +174,13 @@ class CrfBackend(NerBackend):
 
     def extract(self, text: str) -> list[EntitySpan]:
         sents = sentences_with_offsets(text)
-        tags = self.tag_tokens([[t for t, _ in s] for s in sents])
+        toks = [[t for t, _ in s] for s in sents]
+        tags = self._finish(toks, [apply_house_rules(t, g) for t, g in zip(toks, self._raw_tags(toks), strict=True)])
         return spans_from_tags(text, sents, tags, self._proclitic_len)
 
     def _proclitic_len(self, tok: str) -> int:
-        return proclitic_len(tok, self._counts)
+        known = known_clitic_len(tok)
+        return proclitic_len(tok, self._counts) if known is None else known
 
 
 def proclitic_len(tok: str, counts: dict[str, int]) -> int:

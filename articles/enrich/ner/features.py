@@ -6,6 +6,7 @@ Arabic-specific groups (each can be switched off for ablations via ``groups``):
 - ``clitic``:   proclitics (و ف ب ل ك ال and their combinations) split off, so "وبوتين" shares
                 evidence with "بوتين";
 - ``cluster``:  distributional word classes learnt from unlabelled news (see ``clusters.py``);
+- ``embed``:    classes of the word's FastText vector, trained on the same news (``embclusters.py``);
 - ``lexicon``:  how a word behaves morphologically in unlabelled news: frequency, how often it
                 takes the article ال and pronoun/plural suffixes. Names rarely do; this is the
                 Arabic stand-in for capitalisation;
@@ -29,6 +30,8 @@ from articles.enrich.ner.clusters import fold_digits
 from articles.text import normalize
 
 ALL_GROUPS = frozenset({"affix", "clitic", "cluster", "lexicon", "gazetteer", "trigger", "window"})
+# Not in the shipped model: measured on dev, it lowered micro-F1 (docs/ner.md, "Round 3").
+OPTIONAL_GROUPS = frozenset({"embed"})
 _SUFFIXES = ("ه", "ها", "هم", "هما", "ات", "ين", "ون", "يه", "كم", "نا")
 
 # Longest first: the first match wins. Forms are normalised (hamza/alef folded).
@@ -152,10 +155,13 @@ class Featurizer:
         counts: dict[str, int] | None = None,
         cache_size: int = 200_000,
         known: set[str] | None = None,
+        emb_clusters: dict[str, tuple[str, ...]] | None = None,
     ) -> None:
         """``known``: the attributes a trained model has weights for. Per-word features outside it
-        are dropped once, when the word is cached, so crfsuite is not handed strings it ignores."""
+        are dropped once, when the word is cached, so crfsuite is not handed strings it ignores.
+        ``emb_clusters``: ``word_key -> ids`` of the ``embed`` group (``embclusters.load_emb_clusters``)."""
         self.clusters = clusters or {}
+        self.emb_clusters = emb_clusters or {}
         self.counts = counts or {}
         self.gazetteer = gazetteer or Gazetteer()
         self.groups = frozenset(groups)
@@ -197,6 +203,19 @@ class Featurizer:
                 if scl is not None:
                     own += [f"sc{i}={c}" for i, c in enumerate(scl)]
                     near.append(f"sc1={scl[1]}")
+        if "embed" in g:
+            ec = self.emb_clusters.get(key)
+            if ec is not None:
+                own += [f"e{i}={c}" for i, c in enumerate(ec)]
+                ctx.append(f"e1={ec[1]}")
+                near.append(f"e0={ec[0]}")
+            else:
+                own.append("e=none")
+            if pfx:
+                sec = self.emb_clusters.get(fold_digits(stem))
+                if sec is not None:
+                    own += [f"se{i}={c}" for i, c in enumerate(sec)]
+                    near.append(f"se1={sec[1]}")
         if "lexicon" in g:
             lex = self._lexicon(stem)
             own += lex

@@ -22,8 +22,10 @@ import numpy as np
 
 from articles.enrich.ner.base import EntitySpan, NerBackend
 from articles.enrich.ner.clusters import load_clusters
+from articles.enrich.ner.consistency import consistency_setting, propagate_tags
 from articles.enrich.ner.crf import proclitic_len
 from articles.enrich.ner.files import CLUSTERS_FILE, DEFAULT_MODEL_DIR
+from articles.enrich.ner.known import apply_house_rules, known_clitic_len
 from articles.enrich.ner.neural_features import TokenEncoder
 from articles.enrich.ner.neural_tags import viterbi_batch
 from articles.enrich.ner.segment import sentences_with_offsets, spans_from_tags
@@ -48,8 +50,14 @@ class NeuralBackend(NerBackend):
     ``threads``: onnxruntime intra-op threads (default 1: ingest parallelises across processes, not inside one)."""
 
     def __init__(
-        self, model_dir: str | Path | None = None, threads: int | str = 1, crf_model_dir: str | Path | None = None
+        self,
+        model_dir: str | Path | None = None,
+        threads: int | str = 1,
+        crf_model_dir: str | Path | None = None,
+        consistency: bool | str | None = None,
     ) -> None:
+        """``consistency``: make repeated names agree within a stretch of sentences (``consistency.py``)."""
+        self.consistency = consistency_setting() if consistency is None else consistency not in (False, "False", "0")
         self.model_dir = Path(model_dir or _setting("NER_NEURAL_MODEL_DIR") or DEFAULT_NEURAL_DIR)
         self.threads = int(threads)
         self.crf_model_dir = crf_model_dir  # the CRF of the ensemble (default: the crf backend's own)
@@ -122,6 +130,10 @@ class NeuralBackend(NerBackend):
         With the CRF ensemble the sentences should come in document order (its second pass reads the
         neighbouring sentences), as ``extract`` and ``evaluate_ner`` give them.
         """
+        tags = self._raw_tags(tokens, batch_tokens)
+        return propagate_tags(tokens, tags) if self.consistency else tags
+
+    def _raw_tags(self, tokens: list[list[str]], batch_tokens: int = BATCH_TOKENS) -> list[list[str]]:
         self._load()
         marg = self._crf.marginals(tokens, self._tags, passes=self._crf_passes) if self._crf is not None else None
         out: list[list[str]] = [[] for _ in tokens]
@@ -159,5 +171,12 @@ class NeuralBackend(NerBackend):
 
     def extract(self, text: str) -> list[EntitySpan]:
         sents = sentences_with_offsets(text)
-        tags = self.tag_tokens([[t for t, _ in s] for s in sents])
-        return spans_from_tags(text, sents, tags, lambda tok: proclitic_len(tok, self._counts))
+        toks = [[t for t, _ in s] for s in sents]
+        tags = [apply_house_rules(t, g) for t, g in zip(toks, self._raw_tags(toks), strict=True)]
+        if self.consistency:
+            tags = propagate_tags(toks, tags)
+        return spans_from_tags(text, sents, tags, self._lead_trim)
+
+    def _lead_trim(self, tok: str) -> int:
+        known = known_clitic_len(tok)
+        return proclitic_len(tok, self._counts) if known is None else known

@@ -17,6 +17,12 @@ from pathlib import Path
 from articles.enrich.ner.clusters import build_clusters, load_clusters, save_clusters
 from articles.enrich.ner.conll import Sentence, evaluate, format_report, read_conll, split_dev
 from articles.enrich.ner.docmem import memory_features
+from articles.enrich.ner.embclusters import (
+    EMB_CLUSTERS_FILE,
+    build_emb_clusters,
+    load_emb_clusters,
+    save_emb_clusters,
+)
 from articles.enrich.ner.features import ALL_GROUPS, Featurizer, Gazetteer
 from articles.enrich.ner.files import (
     CLUSTERS_FILE,
@@ -36,7 +42,12 @@ def save_gazetteer(gz: Gazetteer, path: Path) -> None:
 
 
 def crossfold_features(
-    sents: Sequence[Sentence], clusters: dict, counts: dict, groups: frozenset[str], folds: int = 5
+    sents: Sequence[Sentence],
+    clusters: dict,
+    counts: dict,
+    groups: frozenset[str],
+    folds: int = 5,
+    emb_clusters: dict | None = None,
 ) -> list[list[list[str]]]:
     """Features where each fold's gazetteer evidence comes from the OTHER folds only.
 
@@ -50,7 +61,7 @@ def crossfold_features(
     for f in range(folds):
         lo, hi = bounds[f], bounds[f + 1]
         gz = Gazetteer.learn([*sents[:lo], *sents[hi:]]) if "gazetteer" in groups else None
-        feat = Featurizer(clusters, gz, groups, counts)
+        feat = Featurizer(clusters, gz, groups, counts, emb_clusters=emb_clusters)
         out.extend(feat.sentence([t for t, _ in s]) for s in sents[lo:hi])
     return out
 
@@ -106,6 +117,16 @@ def get_clusters(
     return load_clusters(path)
 
 
+def get_emb_clusters(out_dir: Path, log: Callable[[str], None]) -> dict[str, tuple[str, ...]]:
+    """Cached embedding classes from ``out_dir``; built from the shipped FastText vectors when missing."""
+    path = out_dir / EMB_CLUSTERS_FILE
+    if not path.exists():
+        t = time.time()
+        save_emb_clusters(build_emb_clusters(log=log), path)
+        log(f"built embedding clusters in {time.time() - t:.0f}s -> {path}")
+    return load_emb_clusters(path)
+
+
 def train(
     train_path: str | Path,
     dev_path: str | Path | None,
@@ -131,9 +152,10 @@ def train(
         sents, dev = split_dev(sents, dev_split)
     log(f"train: {len(sents)} sentences; dev: {len(dev)}")
     clusters, counts = get_clusters(out, unlabelled, log) if groups & {"cluster", "lexicon"} else ({}, {})
+    emb = get_emb_clusters(out, log) if "embed" in groups else {}
 
     t = time.time()
-    xs = crossfold_features(sents, clusters, counts, groups)
+    xs = crossfold_features(sents, clusters, counts, groups, emb_clusters=emb)
     ys = [[tag for _, tag in s] for s in sents]
     p = {**DEFAULT_PARAMS, **(params or {})}
     _fit(xs, ys, out / MODEL_FILE, p)

@@ -23,6 +23,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--crf-model-dir", default=None, help="neural: the CRF model of its ensemble")
         parser.add_argument(
+            "--no-consistency",
+            action="store_true",
+            help="score the tagger without the document-level consistency step (consistency.py)",
+        )
+        parser.add_argument(
             "--dev-split", type=float, default=0.0, help="score only this last fraction of PATH (the dev split)"
         )
 
@@ -38,6 +43,8 @@ class Command(BaseCommand):
         kwargs = {"model_dir": model_dir} if model_dir else {}
         if crf_model_dir:
             kwargs["crf_model_dir"] = crf_model_dir
+        if opts.get("no_consistency") and name in {"crf", "neural"}:
+            kwargs["consistency"] = False
         try:
             ner = get_backend(name, **kwargs)
             pred = ner.tag_tokens([[t for t, _ in s] for s in sents])
