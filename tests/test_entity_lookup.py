@@ -18,10 +18,10 @@ SON = "ترامب جي أر"
 @pytest.fixture
 def names(monkeypatch, settings, no_topics):  # noqa: F811
     """A stand-in tagger for the names each test sets (the shipped model is not what is tested)."""
-    backend = DictNer({})
+    backend = DictNer({"@@no-name@@": "MISC"})
 
     def use(table: dict[str, str]) -> None:
-        backend.__init__(table)
+        backend.__init__(table or {"@@no-name@@": "MISC"})  # empty: a tagger that finds nothing
 
     monkeypatch.setitem(ner_base._BACKENDS, "dict", ("tests.test_entities", "DictNer"))
     monkeypatch.setitem(ner_base._CACHE, ("dict", ()), backend)
