@@ -190,3 +190,49 @@ def test_imported_list_covers_95_percent_of_naming_articles(names, tmp_path, sha
     assert _store(title=later["title"][:500], body=later["text"], source=later["source"]).pk
     entity.refresh_from_db()
     assert entity.article_count == before + 1
+
+
+# --- the admin: upload, edit screen, export; the entity page --------------------------------------
+
+
+@pytest.mark.django_db
+def test_admin_upload_edit_export_and_entity_page(names, admin_client, client):  # noqa: F811
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    names({})
+    article = _store(title="لقاء", body="قال جبران باسيل إن المتن بخير، وزار بيت مري.")
+    changelist = reverse("admin:articles_entitylist_changelist")
+    assert reverse("admin:articles_entitylist_import") in admin_client.get(changelist).content.decode()
+    upload = SimpleUploadedFile("w.csv", CSV.encode(), content_type="text/csv")
+    response = admin_client.post(
+        reverse("admin:articles_entitylist_import"), {"name": "نواب", "file": upload}, follow=True
+    )
+    page = response.content.decode().lower()  # the admin capitalises its messages
+    assert "line 4: alias" in page and "line 5: the name is empty" in page
+    assert "list mentions added" in page
+    listed = EntityList.objects.get(name="نواب")
+    bassil = Entity.objects.get(name="جبران باسيل")
+    assert Mention.objects.filter(article=article, entity=bassil, from_list=True).exists()
+    # A broken upload: the form says why, nothing is imported.
+    bad = SimpleUploadedFile("b.csv", "\xff".encode("latin-1"))
+    response = admin_client.post(reverse("admin:articles_entitylist_import"), {"name": "x", "file": bad})
+    assert response.status_code == 200 and "Not UTF-8" in response.content.decode()
+    # The edit screen: an entry added there gets its mentions too.
+    from articles.enrich.entity_service import entity_create_one
+
+    saida = entity_create_one(kind="LOC", key="صيدا", name="صيدا")
+    later = _store(title="صيدا", body="زار الوفد صيدا أمس.")
+    entries = [*listed.entities.values_list("pk", flat=True), saida.pk]
+    form = {"name": listed.name, "description": "", "entities": entries}
+    response = admin_client.post(reverse("admin:articles_entitylist_change", args=[listed.pk]), form)
+    assert response.status_code == 302
+    assert Mention.objects.filter(article=later, entity=saida, from_list=True).exists()
+    # Export: the same CSV.
+    response = admin_client.post(changelist, {"action": "export_csv", "_selected_action": [listed.pk]})
+    assert response["Content-Type"].startswith("text/csv")
+    assert response.content.decode().splitlines()[0] == "name,kind,aliases"
+    assert "صيدا,LOC," in response.content.decode()
+    # The entity page says which articles came from the list.
+    page = client.get(bassil.get_absolute_url()).content.decode()
+    assert "نواب" in page and "from-list" in page

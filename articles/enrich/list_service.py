@@ -166,14 +166,19 @@ def entity_list_export(*, entity_list: EntityList) -> str:
 
 
 def list_matcher(*, entity_ids: Iterable[int] | None = None) -> ListMatcher:
-    """A matcher for the aliases of these entities (all listed entities when None). One query."""
+    """A matcher for the aliases of these entities (all listed entities when None). Two queries."""
     aliases = EntityAlias.objects.exclude(origin=EntityAlias.Origin.TRANSLITERATION)
     aliases = (
         aliases.filter(entity__lists__isnull=False)
         if entity_ids is None
         else aliases.filter(entity_id__in=list(entity_ids))
     )
-    return ListMatcher(aliases.values_list("entity_id", "key", "name").distinct())
+    entities = Entity.objects.filter(lists__isnull=False) if entity_ids is None else Entity.objects.filter(
+        pk__in=list(entity_ids)
+    )
+    # The entity's own key and name too: an entity made by hand may have no alias row for them yet.
+    rows = {*aliases.values_list("entity_id", "key", "name"), *entities.values_list("pk", "key", "name")}
+    return ListMatcher(sorted(rows))
 
 
 def _article_apply(article: Article, matcher: ListMatcher) -> tuple[int, set[int]]:

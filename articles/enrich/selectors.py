@@ -193,6 +193,16 @@ def entity_kwic(*, entity: Entity, articles: list[Article]) -> dict[int, SafeStr
     return out
 
 
+def entity_list_marks(*, entity: Entity, articles: list[Article]) -> tuple[list[str], set[int]]:
+    """The editors' lists naming ``entity`` and the ids of these articles whose mention of it came
+    from a list (not the tagger), for the entity page. Two queries."""
+    names = list(entity.lists.order_by("name").values_list("name", flat=True))
+    if not names:
+        return [], set()
+    ids = Mention.objects.filter(entity=entity, article_id__in=[a.pk for a in articles], from_list=True)
+    return names, set(ids.values_list("article_id", flat=True))
+
+
 # --- search: a known entity's name finds its other spellings ----------------------------------
 
 
