@@ -183,6 +183,7 @@ def test_imported_list_covers_95_percent_of_naming_articles(names, tmp_path, sha
     for name, _kind, aliases in ENTRIES:
         naming = {a.pk for a in articles if any(_names_alias(f"{a.title}\n{a.body}", x) for x in [name, *aliases])}
         top = entity_search(q=name)[0]
+        print(f"{name}: article_count {top.article_count}, articles naming an alias {len(naming)}")
         assert top.entity.name == name, name
         assert top.article_count >= 0.95 * len(naming), (name, top.article_count, len(naming))
     entity = Entity.objects.get(name="دونالد ترامب")
