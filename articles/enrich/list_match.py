@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from articles.text import JUNIOR_MARKERS, has_junior_marker, normalize
 
@@ -23,6 +24,11 @@ _TOKEN_RE = re.compile(r"[\w\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]+")
 _GAP_RE = re.compile(r"[\s\u200b-\u200f\u2060\u0640]*")
 _PROCLITICS = ("", "و", "ف", "ب", "ل", "ك", "وب", "ول", "وك", "فب", "فل", "فك")
 _JUNIOR_WORDS = tuple(tuple(m.split()) for m in JUNIOR_MARKERS)
+
+
+@lru_cache(maxsize=200_000)  # news words repeat: a scan normalises each spelling once per process
+def _word(token: str) -> str:
+    return normalize(token)
 
 
 def first_word_forms(word: str, *, article: bool) -> dict[str, int]:
@@ -74,7 +80,7 @@ class ListMatcher:
         """Non-overlapping matches in ``text``, in order."""
         if not self._by_first or not text:
             return []
-        tokens = [(m.start(), m.end(), normalize(m.group())) for m in _TOKEN_RE.finditer(text)]
+        tokens = [(m.start(), m.end(), _word(m.group())) for m in _TOKEN_RE.finditer(text)]
         out: list[Match] = []
         i = 0
         while i < len(tokens):
