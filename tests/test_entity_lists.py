@@ -237,3 +237,19 @@ def test_admin_upload_edit_export_and_entity_page(names, admin_client, client): 
     # The entity page says which articles came from the list.
     page = client.get(bassil.get_absolute_url()).content.decode()
     assert "نواب" in page and "from-list" in page
+
+
+@pytest.mark.django_db
+def test_reextraction_command_adds_list_mentions_of_a_list_imported_without_scan(names, tmp_path, monkeypatch):  # noqa: F811
+    names({})
+    monkeypatch.setattr(
+        "articles.management.commands.extract_entities.checkpoint_path", lambda: tmp_path / "checkpoint.json"
+    )
+    article = _store(title="خبر", body="وصل جبران باسيل إلى بيت مري.")
+    _import(tmp_path, CSV, "--no-scan")
+    assert not Mention.objects.filter(article=article, from_list=True).exists()
+    call_command("extract_entities", "--all")
+    listed = set(Mention.objects.filter(article=article, from_list=True).values_list("entity__name", flat=True))
+    assert listed == {"جبران باسيل", "بيت مري"}
+    call_command("extract_entities", "--all", "--restart")  # kept, not doubled
+    assert Mention.objects.filter(article=article, from_list=True).count() == 2

@@ -235,6 +235,19 @@ def article_list_mentions_add(article: Article) -> int:
     return added
 
 
+def articles_list_mentions_add(articles: Iterable[Article]) -> int:
+    """:func:`article_list_mentions_add` for a batch (re-extraction): one matcher, one recount."""
+    matcher = list_matcher()
+    added, touched = 0, set()
+    for article in articles if matcher else ():
+        n, entities = _article_apply(article, matcher)
+        added += n
+        touched |= entities
+    if touched:
+        entities_recount(touched)
+    return added
+
+
 def entity_list_scan(
     *, entity_list: EntityList, progress: Callable[[int, int], None] | None = None, batch: int = SCAN_BATCH
 ) -> int:

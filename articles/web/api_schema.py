@@ -148,9 +148,14 @@ ARTICLES = {
 ENTITIES = {
     "get": {
         "operationId": "entities_find",
-        "summary": "Find named entities by any alias or Latin spelling",
+        "summary": "Find named entities by any word of an alias or a Latin spelling",
         "parameters": [
-            _param("q", "a name, alias or Latin transliteration", _STRING),
+            _param(
+                "q",
+                "a name, any word of it (a surname, a place's second word) or its beginning, an alias or a Latin"
+                " transliteration; the exact name and the main person first, relatives (Jr.) after",
+                _STRING,
+            ),
             _param("kind", "entity kind", {"type": "string", "enum": list(Entity.Kind.values)}),
             _PAGE,
         ],
