@@ -166,19 +166,26 @@ def entity_list_export(*, entity_list: EntityList) -> str:
 
 
 def list_matcher(*, entity_ids: Iterable[int] | None = None) -> ListMatcher:
-    """A matcher for the aliases of these entities (all listed entities when None). Two queries."""
-    aliases = EntityAlias.objects.exclude(origin=EntityAlias.Origin.TRANSLITERATION)
-    aliases = (
-        aliases.filter(entity__lists__isnull=False)
-        if entity_ids is None
-        else aliases.filter(entity_id__in=list(entity_ids))
-    )
+    """A matcher for the aliases of these entities (all listed entities when None). One query; the
+    matcher is rebuilt only when the rows differ from the last call's (an ingest calls it per article)."""
     entities = Entity.objects.filter(lists__isnull=False) if entity_ids is None else Entity.objects.filter(
         pk__in=list(entity_ids)
     )
-    # The entity's own key and name too: an entity made by hand may have no alias row for them yet.
-    rows = {*aliases.values_list("entity_id", "key", "name"), *entities.values_list("pk", "key", "name")}
-    return ListMatcher(sorted(rows))
+    found = entities.values_list("pk", "key", "name", "aliases__key", "aliases__name", "aliases__origin")
+    rows: set[tuple[int, str, str]] = set()
+    for pk, key, name, alias_key, alias_name, origin in found.distinct():
+        # The entity's own key and name too: an entity made by hand may have no alias row for them yet.
+        rows.add((pk, key, name))
+        if alias_key and origin != EntityAlias.Origin.TRANSLITERATION:
+            rows.add((pk, alias_key, alias_name))
+    frozen = tuple(sorted(rows))
+    if _last_matcher[0] != frozen:
+        _last_matcher[:] = [frozen, ListMatcher(frozen)]
+    return _last_matcher[1]
+
+
+# The last matcher built and its rows (one slot: the pipeline asks for the same lists article after article).
+_last_matcher: list = [None, None]
 
 
 def _article_apply(article: Article, matcher: ListMatcher) -> tuple[int, set[int]]:
