@@ -293,6 +293,10 @@ class EntityAlias(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        EntityAliasTail.sync([self])  # the look-up by any word of the name follows the key
+
 
 class Mention(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="mentions", verbose_name=_("article"))
@@ -304,6 +308,9 @@ class Mention(models.Model):
     end = models.PositiveIntegerField(_("end"))
     # A locked mention was added or confirmed by an editor: re-extraction keeps it.
     locked = models.BooleanField(_("locked by an editor"), default=False)
+    # Added because the entity is on an editors' list (articles.enrich.list_service); locked as well,
+    # so re-extraction keeps it. The entity page tells these apart.
+    from_list = models.BooleanField(_("from an entity list"), default=False)
 
     class Meta:
         ordering = ["in_title", "start"]
@@ -391,6 +398,9 @@ class EntityJoin(models.Model):
 
 # Saved searches live in their own sub-package (articles/alerts/); importing them here registers them with the app.
 from articles.alerts.models import DigestItem, SavedSearch  # noqa: E402, F401
+
+# So do the entity look-up words and the editors' entity lists (articles/enrich/models.py).
+from articles.enrich.models import EntityAliasTail, EntityList  # noqa: E402, F401
 
 # So do the ingest runs and the clipping files (articles/ingest/models.py).
 from articles.ingest.models import ArticlePages, IngestRun, OriginalFile  # noqa: E402, F401

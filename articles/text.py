@@ -318,3 +318,41 @@ def transliterate(text: str) -> str:
 
 
 _TRANSLIT = CharMapper.builtin_mapper("ar2safebw")
+
+
+# --- word tails of a name key: a look-up by a surname or a place's second word ------------------
+
+# A word before a name's tail that makes the tail another person's: son, daughter, father, mother, family
+# of (سلمان in «محمد بن سلمان», شديد in «روي ابو شديد»). Normalised forms.
+KIN_WORDS = frozenset({"بن", "ابن", "بنت", "ابو", "ام", "ال", "نجل", "شقيق", "شقيقه", "عبد"})
+# Words that make a name a relative of the person it contains (Trump Jr. beside Trump): the look-up
+# ranks such a name after the main person, resolution never joins a bare surname to it.
+JUNIOR_MARKERS = ("جي ار", "جونيور", "الابن", "الصغير", "الحفيد", "jr", "junior")
+_TAIL_MAX = 300
+
+
+def key_tails(key: str) -> list[tuple[str, bool]]:
+    """(tail, after_kin) for every word-boundary tail of an entity or alias key, whole key first:
+    ``دونالد ترامب`` → دونالد ترامب, ترامب. A tail whose first word has the article also comes
+    without it (سعد الحريري → الحريري and حريري), as a typed query's key would. ``after_kin``: the
+    word before the tail is a :data:`KIN_WORDS` word (another person's name). Pure; keys are given
+    normalised (no normalisation here)."""
+    parts = key.split()
+    out: dict[str, bool] = {}
+    for i, word in enumerate(parts):
+        kin = i > 0 and parts[i - 1] in KIN_WORDS
+        rest = parts[i + 1 :]
+        forms = [word]
+        if word.startswith("ال") and len(word) >= 5:
+            forms.append(word[2:])
+        for form in forms:
+            tail = " ".join([form, *rest])[:_TAIL_MAX]
+            if tail not in out:
+                out[tail] = kin
+    return list(out.items())
+
+
+def has_junior_marker(key: str) -> bool:
+    """The name is a relative's (دونالد ترامب جي ار, جورج بوش الابن): a marker word after its first."""
+    rest = f" {' '.join(key.split()[1:])} "
+    return any(f" {marker} " in rest for marker in JUNIOR_MARKERS)

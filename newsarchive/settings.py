@@ -287,6 +287,9 @@ INGEST_STORE_HOOKS: list[str] = []
 # After an ingest's enrichment (and when the background backlog is empty), join new spellings of known
 # entities (entities_consolidate). A very large archive may switch it off and run the command nightly.
 ENTITIES_CONSOLIDATE_ON_INGEST = env_bool("ENTITIES_CONSOLIDATE_ON_INGEST", True)
+# An entity list saved in the admin scans the archive for its aliases in the request up to this many
+# articles (a few seconds), in a background task beyond (progress on the list).
+ENTITY_LIST_SCAN_INLINE = int(os.environ.get("ENTITY_LIST_SCAN_INLINE", "5000"))
 # Search result counts above this are shown as "N+" instead of counted exactly.
 SEARCH_COUNT_CAP = int(os.environ.get("SEARCH_COUNT_CAP", "10000"))
 EXPORT_MAX_ROWS = int(os.environ.get("EXPORT_MAX_ROWS", "10000"))

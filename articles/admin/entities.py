@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +12,8 @@ from articles.admin.common import count_of, merge_view
 from articles.admin.forms import EntityAliasFormSet
 from articles.admin.history import HistoryAdmin
 from articles.admin.joins import entity_joins_html
-from articles.models import BlockedEntity, Entity, EntityAlias, Mention
+from articles.enrich.resolve import name_key
+from articles.models import BlockedEntity, Entity, EntityAlias, EntityAliasTail, Mention
 from articles.text import search_key
 
 
@@ -47,13 +49,19 @@ class EntityAdmin(HistoryAdmin):
         )
 
     def get_search_results(self, request, queryset, search_term):
-        # Also match the normalised keys, so أحمد finds احمد and "putin" finds a Latin alias.
-        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        key = search_key(search_term)
-        if key:
-            by_alias = EntityAlias.objects.filter(key__contains=key).values("entity_id")
-            results = results | queryset.filter(key__contains=key) | queryset.filter(pk__in=by_alias)
-        return results, may_have_duplicates
+        # Any word of a name by its normalised key, as the reader's look-up does (the indexed alias
+        # words: a surname finds the full name, أحمد finds احمد, "putin" a Latin alias), or its
+        # canonical name containing the text as typed.
+        keys = {k for k in (search_key(search_term), name_key(search_term)) if k}
+        if not keys:
+            return super().get_search_results(request, queryset, search_term)
+        words = Q()
+        for key in keys:
+            words |= Q(tail__startswith=key)
+        by_word = EntityAliasTail.objects.filter(words).values("alias__entity_id")
+        by_latin = EntityAlias.objects.filter(key__startswith=search_term.strip().lower()).values("entity_id")
+        found = Q(pk__in=by_word) | Q(pk__in=by_latin) | Q(name__icontains=search_term.strip())
+        return queryset.filter(found), False
 
     def has_add_permission(self, request) -> bool:
         return False  # entities come from the text; editors add mentions on the article

@@ -23,9 +23,10 @@ from articles.enrich.names import phonetic_words
 from articles.enrich.ner.base import KINDS, EntitySpan, get_backend
 from articles.enrich.resolve import Resolved, article_resolve, mention_keys, name_key
 from articles.enrich.spans import spans_clean
+from articles.enrich.surnames import surname_owners
 from articles.history import history_snapshot
-from articles.models import Article, BlockedEntity, Entity, EntityAlias, EntityJoin, Mention
-from articles.text import edge_trim, search_key
+from articles.models import Article, BlockedEntity, Entity, EntityAlias, EntityAliasTail, EntityJoin, Mention
+from articles.text import edge_trim, has_junior_marker, search_key
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +142,11 @@ def _aliases_ensure(rows: Iterable[tuple[int, str, str, str]], existing: set[tup
             )
     if new:
         EntityAlias.objects.bulk_create([new[k] for k in sorted(new)], ignore_conflicts=True)
+        # bulk_create with ignore_conflicts returns no ids: read the rows back for their look-up words.
+        stored = EntityAlias.objects.filter(
+            entity_id__in={e for e, _ in new}, key__in={k[:_NAME_MAX] for _, k in new}
+        ).only("pk", "entity_id", "key", "origin")
+        EntityAliasTail.sync(a for a in stored if (a.entity_id, a.key) in new)
 
 
 def _overlaps(span: EntitySpan, in_title: bool, locked: list[tuple[bool, int, int]]) -> bool:
@@ -193,6 +199,10 @@ def article_mentions_replace(
         picked = _entity_pick(kind, key, by_key)
         if picked is not None:
             entity_of[(kind, key)] = picked
+    juniors = [key for kind, key in names if kind == "PERS" and has_junior_marker(key)]
+    if juniors:  # «ترامب» beside «ترامب جي ار» did not join the son (resolve): is it the archive's father?
+        inside = {g for g in names if g not in entity_of and any(f" {g[1]} " in f" {j} " for j in juniors)}
+        entity_of.update(surname_owners(groups=inside))
     missing = {group: name for group, name in names.items() if group not in entity_of}
     with transaction.atomic(savepoint=False):
         if missing:

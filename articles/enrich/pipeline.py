@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 
 from articles.enrich.entity_service import article_mentions_replace, spans_compute
+from articles.enrich.list_service import article_list_mentions_add
 from articles.enrich.ner.base import EntitySpan
 
 if TYPE_CHECKING:
@@ -55,4 +56,5 @@ def enrichment_store(article: Article, enrichment: Enrichment) -> None:
     from articles.enrich.topic_service import article_topic_apply
 
     article_mentions_replace(article, title_spans=enrichment.title_spans, body_spans=enrichment.body_spans)
+    article_list_mentions_add(article)  # editors' lists: every listed name, whether the tagger found it or not
     article_topic_apply(article, enrichment.topic_slug, enrichment.topic_confidence)

@@ -23,7 +23,7 @@ from functools import lru_cache
 from camel_tools.utils.dediac import dediac_ar
 
 from articles.enrich.evidence import name_likeness
-from articles.text import edge_trim, normalize, strip_invisible
+from articles.text import edge_trim, has_junior_marker, normalize, strip_invisible
 
 # A word class whose ANERcorp tokens are mostly entities (see articles.enrich.evidence).
 _NAME_CLASS = 0.4  # بيروت 0.47, ليفربول 0.46; verbs and particles are under 0.05
@@ -256,7 +256,11 @@ def _person_merges(keys: Collection[str]) -> dict[str, str]:
     loose = {k: _loose(k) for k in keys}
     out: dict[str, str] = {}
     for key, words in loose.items():
-        longer = [k for k, w in loose.items() if len(w) > len(words) and _part_of(words, w)]
+        # A relative's name (ترامب جي ار) is never the full form of a bare surname: ترامب beside it is
+        # the father, whom the archive knows (entity_service resolves it there).
+        longer = [
+            k for k, w in loose.items() if len(w) > len(words) and _part_of(words, w) and not has_junior_marker(k)
+        ]
         maximal = [k for k in longer if not any(_part_of(loose[k], loose[m]) for m in longer if m != k)]
         if len(maximal) == 1:  # two full names share it (المر: الياس المر, ميرنا المر): ambiguous
             out[key] = maximal[0]

@@ -1,9 +1,9 @@
 """Read-side queries of the entity index, entity pages and the entity expansion of a search.
 
 - :func:`entity_search`: the index and ``/api/entities/``: by importance (articles mentioning),
-  an Arabic query by any alias prefix (exact alias first), a Latin one by the phonetic key
-  (similarity and importance); entities seen once with a low NER confidence hidden unless
-  ``show_all``.
+  an Arabic query by any word of an alias (exact alias first, the main person before relatives),
+  a Latin one by the phonetic key (similarity and importance); entities seen once with a low NER
+  confidence hidden unless ``show_all``.
 - :func:`entity_kwic`: per article, the sentence mentioning the entity, escaped, name in ``<mark>``.
 - :func:`query_entity_expansion`: a search for a known entity's name also finds its other spellings.
 
@@ -16,16 +16,16 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from rapidfuzz.fuzz import ratio
 
 from articles.enrich.names import is_latin, phonetic_key, voiced_key
 from articles.enrich.resolve import name_key
-from articles.models import Article, Entity, EntityAlias, Mention
+from articles.models import Article, Entity, EntityAlias, EntityAliasTail, Mention
 from articles.search.query import ParsedQuery, Term
-from articles.text import search_key
+from articles.text import JUNIOR_MARKERS, search_key
 
 # Latin look-up: aliases fetched per query (by importance) and the similarity a hit needs (0-100).
 PHONETIC_CANDIDATES = 3000
@@ -57,8 +57,9 @@ def _visible(entities: QuerySet, *, kind: str, show_all: bool) -> QuerySet:
 def entity_search(
     *, q: str = "", kind: str = "", limit: int = 50, offset: int = 0, show_all: bool = False
 ) -> list[EntityHit]:
-    """A page of entities: all by importance, or those matching ``q`` (Arabic alias prefix, exact
-    alias first; Latin: an editor's exact Latin alias first, then phonetic similarity x importance)."""
+    """A page of entities: all by importance, or those matching ``q`` (Arabic: any word of an alias
+    starting with it, see :func:`_word_ranked`; Latin: an editor's exact Latin alias first, then
+    phonetic similarity x importance)."""
     entities = _visible(Entity.objects.all(), kind=kind, show_all=show_all)
     q = q.strip()
     if not q:
@@ -68,17 +69,36 @@ def entity_search(
     keys = {k for k in (search_key(q), name_key(q)) if k}
     if not keys:
         return []
-    prefix = Q()
-    for key in keys:
-        prefix |= Q(key__startswith=key)
-    page = list(
-        entities.filter(pk__in=EntityAlias.objects.filter(prefix).values("entity_id"))
-        .annotate(exact=Exists(EntityAlias.objects.filter(entity=OuterRef("pk"), key__in=keys)))
-        .order_by("-exact", "-article_count", "pk")[offset : offset + limit]
-    )
+    page = list(_word_ranked(keys, entities)[offset : offset + limit])
     if not page and offset == 0:  # a spelling no alias has yet (بوتن before consolidation): sound it out
         page = _latin_ranked(q, entities)[:limit]
     return entity_hits(page)
+
+
+def _word_ranked(keys: set[str], entities: QuerySet) -> QuerySet:
+    """Entities with an alias having a word that starts with a query key (the alias' word tails,
+    an indexed prefix look-up: ``EntityAliasTail``), ranked: the canonical name typed in full; then
+    the main person before a relative (جي ار, الابن: ``articles.text.has_junior_marker``), even one
+    that picked up the bare surname as an alias; an alias equal to the query; a whole-word match
+    (ترامب in دونالد ترامب, not in ترامبولين; سلمان after بن is another man's); then importance."""
+    prefix, whole = Q(), Q()
+    for key in keys:
+        prefix |= Q(tail__startswith=key)
+        whole |= Q(tail=key) | Q(tail__startswith=f"{key} ")
+    tails = EntityAliasTail.objects.filter(prefix)
+    junior = Q()
+    for marker in JUNIOR_MARKERS:
+        junior |= Q(key__endswith=f" {marker}") | Q(key__contains=f" {marker} ")
+    return (
+        entities.filter(pk__in=tails.values("alias__entity_id"))
+        .annotate(
+            canonical=Case(When(key__in=keys, then=Value(True)), default=Value(False), output_field=BooleanField()),
+            exact=Exists(EntityAlias.objects.filter(entity=OuterRef("pk"), key__in=keys)),
+            word=Exists(tails.filter(whole, after_kin=False, alias__entity=OuterRef("pk"))),
+            relative=Case(When(junior, then=Value(True)), default=Value(False), output_field=BooleanField()),
+        )
+        .order_by("-canonical", "relative", "-exact", "-word", "-article_count", "pk")
+    )
 
 
 def _latin_ranked(q: str, entities: QuerySet) -> list[Entity]:
@@ -171,6 +191,16 @@ def entity_kwic(*, entity: Entity, articles: list[Article]) -> dict[int, SafeStr
         if end <= len(text) and search_key(text[start:end]) == search_key(surface):
             out[article_id] = _sentence(text, start, end)
     return out
+
+
+def entity_list_marks(*, entity: Entity, articles: list[Article]) -> tuple[list[str], set[int]]:
+    """The editors' lists naming ``entity`` and the ids of these articles whose mention of it came
+    from a list (not the tagger), for the entity page. Two queries."""
+    names = list(entity.lists.order_by("name").values_list("name", flat=True))
+    if not names:
+        return [], set()
+    ids = Mention.objects.filter(entity=entity, article_id__in=[a.pk for a in articles], from_list=True)
+    return names, set(ids.values_list("article_id", flat=True))
 
 
 # --- search: a known entity's name finds its other spellings ----------------------------------

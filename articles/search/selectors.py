@@ -23,6 +23,7 @@ from articles.enrich.selectors import (  # noqa: F401 - entity reads live there;
     articles_mark_spelling,
     entity_hits,
     entity_kwic,
+    entity_list_marks,
     entity_search,
     query_entity_expansion,
 )

@@ -68,9 +68,14 @@ def _entities() -> dict:
     return {
         "get": {
             "operationId": "entities_find",
-            "summary": "Find named entities by any alias or Latin spelling",
+            "summary": "Find named entities by any word of an alias or a Latin spelling",
             "parameters": [
-                parameter("q", string(), "a name, alias or Latin transliteration"),
+                parameter(
+                    "q",
+                    string(),
+                    "a name, any word of it (a surname, a place's second word) or its beginning, an alias or a"
+                    " Latin transliteration; the exact name and the main person first, relatives (Jr.) after",
+                ),
                 parameter("kind", string(enum=list(Entity.Kind.values)), "entity kind"),
                 PAGE,
             ],

@@ -216,8 +216,10 @@ def entity_detail(request: HttpRequest, slug: str) -> HttpResponse:
     hit = selectors.entity_hits([entity])[0]
     cooccurring = _entity_links(overview.cooccurring, params)
     kwic = selectors.entity_kwic(entity=entity, articles=page.items)
+    lists, listed = selectors.entity_list_marks(entity=entity, articles=page.items)
     for article in page.items:
         article.snippet = kwic.get(article.pk, "")  # the sentence mentioning it, name in <mark>
+        article.from_list = "، ".join(lists) if article.pk in listed else ""
     return render(
         request,
         "articles/entity_detail.html",
@@ -225,6 +227,7 @@ def entity_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "page": page,
             "entity": entity,
             "aliases": hit.aliases,
+            "lists": lists,
             "article_count": hit.article_count,
             "pending": selectors.pending_count(queryset=Article.objects.all(), cap=settings.SEARCH_COUNT_CAP),
             "chart": chart,

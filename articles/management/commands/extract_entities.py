@@ -8,13 +8,15 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from articles.enrich.entity_service import articles_entities_extract, spans_compute
+from articles.enrich.list_service import articles_list_mentions_add
 from articles.management.progress import progress_bar
-from articles.models import Article
+from articles.models import Article, EntityList
 
 
 def checkpoint_path() -> Path:
@@ -80,11 +82,16 @@ class Command(BaseCommand):
             stale |= Q(entities_extracted_at__lt=cutoff)
         articles = Article.objects.filter(stale).select_related("source").order_by("pk")
         done = failed = last = 0
+        listed = EntityList.objects.filter(entities__isnull=False).exists()
         with progress_bar("entities", total=articles.count()) as advance:
             while batch := list(articles.filter(pk__gt=last)[:batch_size]):
-                for pk in articles_entities_extract(batch):  # one transaction per batch
+                failures = articles_entities_extract(batch)  # one transaction per batch
+                for pk in failures:
                     self.stderr.write(f"article {pk}: extraction failed (see the log)")
                     failed += 1
+                if listed:  # editors' lists: the names they follow, tagged or not (kept, never removed)
+                    with transaction.atomic():
+                        articles_list_mentions_add(a for a in batch if a.pk not in failures)
                 done += len(batch)
                 advance(len(batch))
                 last = batch[-1].pk
