@@ -23,18 +23,34 @@ import argparse
 import json
 import os
 import statistics
+import sys
 import time
 from pathlib import Path
 
 import psycopg
 
 CAP = 10_000
-QUERIES = {
-    "phrase الأمم المتحدة": ("search_exact", "'الامم' <-> 'المتحده'"),
-    "common الرئيس": ("search_stemmed", "('الرئيس' | 'رئيس')"),
-    "medium أوكرانيا": ("search_stemmed", "('اوكرانيا')"),
-    "rare أزنافور": ("search_stemmed", "('ازنافور')"),
-}
+# The benchmark's search kinds (bench/bench_pages.py): their tsqueries as the archive builds them.
+QUERIES = {"phrase": '"الأمم المتحدة"', "common": "الرئيس", "medium": "أوكرانيا", "rare": "أزنافور"}
+
+
+def tsqueries() -> dict[str, tuple[str, str]]:
+    """label → (column, tsquery literal), from articles.search.postgres's own term SQL."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsarchive.settings")
+    os.environ.setdefault("DEBUG", "1")
+    import django
+
+    django.setup()
+    from articles.search.postgres import _term_sql
+    from articles.search.query import query_parse
+
+    out = {}
+    for label, text in QUERIES.items():
+        term = query_parse(text).clauses[0][0]
+        sql, literal = _term_sql(term)
+        out[f"{label} {text}"] = ("search_exact" if "search_exact" in sql else "search_stemmed", literal)
+    return out
 COLUMNS = ("search_exact", "search_stemmed")
 
 
@@ -126,7 +142,9 @@ def main() -> None:
             }
         cursor.execute("ANALYZE articles_article")
         out["search_ms"] = {}
-        for label, (column, query) in QUERIES.items():
+        queries = tsqueries()
+        out["tsqueries"] = queries
+        for label, (column, query) in queries.items():
             row: dict = {}
             for kind, sql in kinds(column, query).items():
                 for name, hidden in (("GIN", rums[column]), ("RUM", gins[column])):
@@ -138,9 +156,10 @@ def main() -> None:
                         row[f"{kind} [{name}]"] = timed(cursor, sql, {"q": query}, args.reps)
             out["search_ms"][label] = row
             print(label, row, flush=True)
-        phrase = QUERIES["phrase الأمم المتحدة"][1]
-        cursor.execute("SELECT count(*) FROM articles_article WHERE search_exact @@ %s::tsquery", [phrase])
-        out["phrase_matches"] = cursor.fetchone()[0]
+        out["matches"] = {}
+        for label, (column, query) in queries.items():
+            cursor.execute(f"SELECT count(*) FROM articles_article WHERE {column} @@ %s::tsquery", [query])
+            out["matches"][label] = cursor.fetchone()[0]
         out["insert_ms"] = {
             f"{args.inserts} articles, GIN only": insert_ms(conn, args.inserts, list(rums.values())),
             f"{args.inserts} articles, GIN + RUM": insert_ms(conn, args.inserts, []),

@@ -1,11 +1,15 @@
 """PostgreSQL ``statement_timeout`` for readers' requests: no single query holds a web worker.
 
 A ``GET``/``HEAD``/``OPTIONS`` request outside ``DATABASE_PRIMARY_PATHS`` (the admin) runs its statements
-under ``DB_READER_STATEMENT_TIMEOUT_MS`` on the connection it reads from (a replica's or the primary's);
-the setting is put back when the response is returned (connections are kept between requests). A
-statement cancelled by it raises ``OperationalError``, which ``articles.web.outage`` answers with a 503
-and ``Retry-After``. Writes (POST, the admin), management commands, ingest and workers are not limited.
-SQLite has no such setting and is left alone.
+under ``DB_READER_STATEMENT_TIMEOUT_MS`` on the connection it reads from (a replica's or the primary's).
+The setting is a session setting kept with the connection (connections live ``DB_CONN_MAX_AGE``), so it
+is sent once per connection, not per request: a writer's request (POST, the admin) on a connection that
+has it resets it first, and the next reader's request sets it again. A statement cancelled by it raises
+``OperationalError``, which ``articles.web.outage`` answers with a 503 and ``Retry-After``. Management
+commands, ingest and workers never pass through here and are not limited. SQLite has no such setting.
+
+Inside a transaction already open when the request starts (a test's; ``ATOMIC_REQUESTS`` is not used) it
+does nothing: a SET there would be undone with the transaction, and the connection's state unknown.
 """
 
 from __future__ import annotations
@@ -20,11 +24,31 @@ from django.http import HttpRequest, HttpResponse
 from newsarchive.db_router import SAFE_METHODS, read_alias
 
 log = logging.getLogger(__name__)
+# Attribute of Django's connection wrapper: (id of the DB-API connection, timeout ms) last sent on it.
+STATE = "_reader_statement_timeout"
 
 
 def reader_request(request: HttpRequest) -> bool:
     """Whether ``request`` is a reader's (its statements get the timeout)."""
     return request.method in SAFE_METHODS and not request.path.startswith(settings.DATABASE_PRIMARY_PATHS)
+
+
+def timeout_apply(alias: str, ms: int) -> None:
+    """Make ``statement_timeout`` of ``alias``'s connection ``ms`` (0: the server's default), sending
+    it only when the connection does not have it already. Raises DatabaseError when unreachable."""
+    connection = connections[alias]
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    connection.ensure_connection()
+    raw = id(connection.connection)
+    if getattr(connection, STATE, (raw, 0)) == (raw, ms):
+        return
+    with connection.cursor() as cursor:
+        if ms:
+            cursor.execute("SELECT set_config('statement_timeout', %s, false)", [f"{int(ms)}ms"])
+        else:
+            cursor.execute("RESET statement_timeout")
+    setattr(connection, STATE, (raw, ms))
 
 
 class ReaderStatementTimeoutMiddleware:
@@ -35,18 +59,13 @@ class ReaderStatementTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        ms = settings.DB_READER_STATEMENT_TIMEOUT_MS
-        connection = connections[read_alias()]
-        if ms <= 0 or connection.vendor != "postgresql" or not reader_request(request):
-            return self.get_response(request)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('statement_timeout', %s, false)", [f"{int(ms)}ms"])
+        ms = max(0, settings.DB_READER_STATEMENT_TIMEOUT_MS)
         try:
-            return self.get_response(request)
-        finally:
-            try:
-                if connection.connection is not None and not connection.needs_rollback:
-                    with connection.cursor() as cursor:
-                        cursor.execute("RESET statement_timeout")
-            except DatabaseError:  # a broken connection is closed at the end of the request anyway
-                log.warning("could not reset statement_timeout", exc_info=True)
+            if reader_request(request):
+                timeout_apply(read_alias(), ms)
+            else:
+                timeout_apply("default", 0)
+        except DatabaseError:
+            # Unreachable: the view's own first query fails the same way and is answered 503 there.
+            log.warning("statement_timeout not applied: database unavailable", exc_info=True)
+        return self.get_response(request)
