@@ -37,6 +37,7 @@ def main() -> None:
     os.chdir(args.root)
     os.environ.update(DJANGO_SETTINGS_MODULE="newsarchive.settings", SEARCH_CACHE_SECONDS="0", RATELIMIT_ENABLE="0")
     os.environ.setdefault("DEBUG", "1")
+    os.environ["ALLOWED_HOSTS"] = "testserver"
     import django
 
     django.setup()
