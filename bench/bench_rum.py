@@ -10,8 +10,9 @@ back, so each plan is the planner's own choice with one index type): a phrase (`
 candidate's stored positions; RUM keeps positions in the index), its count to the cap, a common word's
 count to the cap, the newest 20 of a common word, and relevance ranking (GIN: ``ts_rank`` over the newest
 1,000 matches as the archive does; RUM: ``ORDER BY vector <=> query`` from the index). Then the cost of
-inserting ``--inserts`` articles (copies of existing rows, in a rolled-back transaction) with GIN only,
-with GIN + RUM, and with RUM in place of GIN. Median of ``--reps`` runs after one warm-up, in ms.
+inserting ``--inserts`` articles (copies of existing rows, in a rolled-back transaction) with GIN only
+(before), with RUM for ``search_exact`` only (migration 0017_rum_exact_index), and with RUM for both
+vectors. Searches: median of ``--reps`` runs after one warm-up, in ms.
 
 Leaves the RUM indexes built when ``--keep`` is given (else drops them). Needs ``CREATE EXTENSION rum``
 to succeed (Debian: ``apt-get install postgresql-15-rum``).
@@ -117,6 +118,7 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=7)
     parser.add_argument("--inserts", type=int, default=10_000)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--columns", nargs="+", default=list(COLUMNS), choices=COLUMNS, help="vectors to RUM-index")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     url = os.environ["DATABASE_URL"]
@@ -128,9 +130,9 @@ def main() -> None:
         cursor.execute("SET work_mem = '64MB'")
         cursor.execute("SET maintenance_work_mem = '256MB'")
         gins = {column: gin_name(cursor, column) for column in COLUMNS}
-        rums = {column: f"bench_rum_{column}" for column in COLUMNS}
+        rums = {column: f"bench_rum_{column}" for column in args.columns}
         out["indexes"] = {}
-        for column in COLUMNS:
+        for column in args.columns:
             cursor.execute(f"DROP INDEX IF EXISTS {rums[column]}")
             start = time.perf_counter()
             cursor.execute(f"CREATE INDEX {rums[column]} ON articles_article USING rum ({column} rum_tsvector_ops)")
@@ -146,6 +148,8 @@ def main() -> None:
         out["tsqueries"] = queries
         for label, (column, query) in queries.items():
             row: dict = {}
+            if column not in rums:
+                continue
             for kind, sql in kinds(column, query).items():
                 for name, hidden in (("GIN", rums[column]), ("RUM", gins[column])):
                     if (name == "GIN" and "RUM:" in kind) or (name == "RUM" and "GIN:" in kind):
@@ -160,11 +164,17 @@ def main() -> None:
         for label, (column, query) in queries.items():
             cursor.execute(f"SELECT count(*) FROM articles_article WHERE {column} @@ %s::tsquery", [query])
             out["matches"][label] = cursor.fetchone()[0]
+        variants = {"GIN only (before)": list(rums.values())}
+        if "search_exact" in rums:
+            variants["GIN stemmed + RUM exact (the migration's choice)"] = [
+                *(rums[c] for c in rums if c != "search_exact"),
+                gins["search_exact"],
+            ]
+        if len(rums) == len(COLUMNS):
+            variants["RUM both"] = list(gins.values())
         out["insert_ms"] = {
-            f"{args.inserts} articles, GIN only": insert_ms(conn, args.inserts, list(rums.values())),
-            f"{args.inserts} articles, GIN + RUM": insert_ms(conn, args.inserts, []),
-            f"{args.inserts} articles, RUM instead of GIN": insert_ms(conn, args.inserts, list(gins.values())),
-        }
+            f"{args.inserts} articles, {name}": insert_ms(conn, args.inserts, drop) for name, drop in variants.items()
+        } if args.inserts else {}
         print(out["insert_ms"], flush=True)
         if not args.keep:
             for index in rums.values():

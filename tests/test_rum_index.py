@@ -69,6 +69,17 @@ def test_without_the_extension_gin_is_kept_with_a_message_and_results_are_the_sa
     assert _phrase_titles() == gin_titles
 
 
+def test_a_deployment_may_keep_gin_by_choice(postgres, monkeypatch, capsys):
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with connection.schema_editor(atomic=False) as editor:
+        migration.backward(None, editor)
+        monkeypatch.setenv("SEARCH_PHRASE_INDEX", "gin")
+        migration.forward(None, editor)
+    assert "SEARCH_PHRASE_INDEX=gin" in capsys.readouterr().out
+    assert migration.GIN_INDEX in _indexes() and migration.RUM_INDEX not in _indexes()
+
+
 def test_sqlite_is_left_to_fts5():
     if connection.vendor != "sqlite":
         pytest.skip("the SQLite half")
