@@ -4,6 +4,8 @@ generation on, so a cached page is never stale."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -85,3 +87,36 @@ def test_caching_can_be_turned_off(settings):
     with CaptureQueriesContext(connection) as second:
         article_search(data={"q": "بوتين"})
     assert len(second.captured_queries) == len(first.captured_queries)
+
+
+def test_on_redis_the_cached_page_is_shared_and_never_stale(settings):
+    """Production's cache (CACHE_URL: Django's Redis backend): the page is pickled there whole, and a write
+    makes the next search compute afresh."""
+    import uuid
+
+    from django.core.cache import caches
+
+    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    settings.SEARCH_CACHE_SECONDS = 60
+    settings.CACHES = {
+        **settings.CACHES,
+        "search": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        },
+    }
+    try:
+        caches["search"].get("probe")
+    except Exception as exc:
+        pytest.skip(f"no Redis at {redis_url}: {exc}")
+    article_make("بوتين في موسكو")
+    first = article_search(data={"q": "بوتين"})
+    with CaptureQueriesContext(connection) as again:
+        second = article_search(data={"q": "بوتين"})
+    assert [a.title for a in second.page.items] == [a.title for a in first.page.items] == ["بوتين في موسكو"]
+    assert second.page.items[0].title_html and second.facets["source"][0].count == 1
+    assert not any("COUNT" in q["sql"] for q in again.captured_queries)
+    article_make("بوتين في بكين")
+    assert len(article_search(data={"q": "بوتين"}).page.items) == 2
+    # No clear(): on Redis it is FLUSHDB of a database other processes use; the keys expire by themselves.
