@@ -120,3 +120,18 @@ def test_on_redis_the_cached_page_is_shared_and_never_stale(settings):
     article_make("بوتين في بكين")
     assert len(article_search(data={"q": "بوتين"}).page.items) == 2
     # No clear(): on Redis it is FLUSHDB of a database other processes use; the keys expire by themselves.
+
+
+def test_an_entity_page_is_cached_and_follows_a_new_mention():
+    from articles.search.selectors import entity_overview
+
+    entity = Entity.objects.create(name="بوتين", kind="PER", slug="putin", article_count=2)
+    first = article_make("بوتين في موسكو")
+    Mention.objects.create(article=first, entity=entity, surface="بوتين", start=0, end=5, in_title=True)
+    assert [a.pk for a in entity_overview(entity=entity, page=1, per_page=20).page.items] == [first.pk]
+    with CaptureQueriesContext(connection) as again:
+        entity_overview(entity=entity, page=1, per_page=20)
+    assert len(again.captured_queries) == 1  # the generation only
+    second = article_make("بوتين في بكين")
+    Mention.objects.create(article=second, entity=entity, surface="بوتين", start=0, end=5, in_title=True)
+    assert {a.pk for a in entity_overview(entity=entity, page=1, per_page=20).page.items} == {first.pk, second.pk}

@@ -289,9 +289,14 @@ def entity_overview(*, entity: Entity, page: int, per_page: int, cap: int | None
     """An entity page's stories (newest first), timeline and co-mentioned entities, from one count
     (:func:`articles.search.sampling.count_estimate`): exact up to ``cap`` stories, else estimated from the
     id sample that both the mention list and the articles are narrowed to; the timeline is grouped
-    by the database in the same pass, the co-mentioned entities over about COOCCURRENCE_SAMPLE of them."""
+    by the database in the same pass, the co-mentioned entities over about COOCCURRENCE_SAMPLE of them.
+    Cached like a search page, under the archive generation (:mod:`articles.search.cache`)."""
     cap = settings.SEARCH_COUNT_CAP if cap is None else cap
+    key = search_cache_key(kind="entity", data={"entity": str(entity.pk)}, page=page, per_page=per_page, cap=cap)
+    return search_cached(key, lambda: _entity_overview_computed(entity, page=page, per_page=per_page, cap=cap))
 
+
+def _entity_overview_computed(entity: Entity, *, page: int, per_page: int, cap: int) -> EntityOverview:
     def sampled(step: int) -> QuerySet:
         mentions = sample_filter(Mention.objects.filter(entity=entity), step, article="article_id")
         return sample_filter(Article.objects.filter(pk__in=mentions.values("article_id"), story_lead=True), step)
