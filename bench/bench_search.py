@@ -150,9 +150,8 @@ def measure(n: int, index_seconds: float) -> list[tuple[str, str]]:
     from articles.models import Article
     from articles.search import selectors
     from articles.search.backend import search_filter, search_planned
-    from articles.search.facets import FACET_FIELDS, search_facets
+    from articles.search.facets import facet_count, search_facets
     from articles.search.query import query_parse
-    from articles.search.sampling import count_estimate
 
     rare, rare_count = rare_word()
     common = "الرئيس"
@@ -171,8 +170,8 @@ def measure(n: int, index_seconds: float) -> list[tuple[str, str]]:
         def run():
             filterset = selectors.ArticleFilter({"q": q})
             with search_planned(filterset.parsed):
-                total = count_estimate(filterset.sampled, cap=10_000, fields=FACET_FIELDS)
-                search_facets(filterset=filterset, rows=total.rows, step=total.step, cap=10_000)
+                total = facet_count(filterset.sampled, cap=10_000)
+                search_facets(filterset=filterset, tally=total.rows, step=total.step, cap=10_000)
 
         return run
 

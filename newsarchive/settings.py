@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "articles.web.outage.DatabaseOutageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "newsarchive.db_router.ReplicaReadMiddleware",
+    "newsarchive.db_timeout.ReaderStatementTimeoutMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -338,14 +339,35 @@ SECURE_CSP = {
 
 # Cache: rate-limit counters live here. LocMemCache is per process: with several server processes set
 # CACHE_URL=redis://host:6379/0 (Django's Redis backend; `pip install redis`) so the limits are shared.
+# "search": search pages (articles.search.cache), keyed by the archive generation so never stale; on Redis
+# they are shared by every worker, in memory each worker keeps its own.
 if os.environ.get("CACHE_URL"):
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["CACHE_URL"]}
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["CACHE_URL"]},
+        "search": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["CACHE_URL"],
+            "KEY_PREFIX": "search",
+        },
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "search": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "search",
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        },
+    }
     # django-ratelimit flags a per-process cache; one process (runserver, a single worker) is served right.
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+
+# Seconds a search page stays cached (0: off). Staleness is not what bounds it (the key holds the archive
+# generation): it bounds the memory taken by searches nobody repeats.
+SEARCH_CACHE_SECONDS = int(os.environ.get("SEARCH_CACHE_SECONDS", "300"))
+# PostgreSQL: no statement of a reader's request (GET outside the admin) runs longer than this (ms); the page
+# then answers 503 "took too long" instead of holding a worker (0: no limit).
+DB_READER_STATEMENT_TIMEOUT_MS = int(os.environ.get("DB_READER_STATEMENT_TIMEOUT_MS", "5000"))
 
 # Rate limits per client (django-ratelimit, articles/ratelimits.py; README "Rate limits"): requests per
 # minute for each kind of expensive request; over it the answer is 429 with Retry-After.

@@ -29,6 +29,23 @@ def _no_rate_limits(settings):
     settings.RATELIMIT_ENABLE = False
 
 
+@pytest.fixture(autouse=True)
+def _search_cache_cleared():
+    """Each test starts with an empty search cache: a rolled-back test database returns to the same
+    archive generation, so a page cached by an earlier test would otherwise match a later one's key."""
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    def clear() -> None:
+        # Only the in-memory cache: clear() on Redis would be FLUSHDB of a database other processes use.
+        if isinstance(caches["search"], LocMemCache):
+            caches["search"].clear()
+
+    clear()
+    yield
+    clear()
+
+
 @pytest.fixture
 def seed_path() -> Path:
     return SEED

@@ -1,12 +1,12 @@
-"""The search page's facets and date histogram, counted in Python over rows the result count read.
+"""The search page's facets and date histogram, grouped by the database over the set the result count read.
 
-:func:`articles.search.sampling.count_estimate` reads each counted row's facet columns (``FACET_FIELDS``:
-id, topic, source, enrichment, date) while it counts: the topic, source and date facets are then
-tallies of those rows, with no further query and no second evaluation of the search. A facet whose
-own filter is in use (topic and source are OR multi-selects, the histogram widens a date range) is
-counted over the rows of the set without that filter, read the same way (its sample when the count
-is an estimate). Entities need the mention table: one query over the counted ids, over a coarser
-sample of them when the count is an estimate (``ENTITY_FACET_ROWS``).
+:func:`facet_count` counts a search as :func:`articles.search.sampling.count_estimate` does (exact up to
+the cap, else its id sample), and each read is one grouped statement (:mod:`articles.search.tallies`):
+rows per topic (and pending), per source, per month, and a thinned list of ids, from the same pass. No
+row is tallied in Python and the search is not evaluated a second time. A facet whose own filter is in
+use (topic and source are OR multi-selects, the histogram widens a date range) is grouped over the set
+without that filter, read the same way (its sample when the count is an estimate). Entities need the
+mention table: one query over the thinned ids (``ENTITY_FACET_ROWS``).
 
 With ``step`` > 1 the rows are the sample of one article in ``step`` (:mod:`articles.search.sampling`) and
 every count is multiplied by ``step``: an estimate, labelled on the page.
@@ -19,21 +19,19 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db import connection
-from django.db.models import CharField, QuerySet
-from django.db.models.functions import Cast, Substr, TruncMonth
+from django.db.models import QuerySet
 from django.utils.translation import get_language, gettext
 
-from articles.models import LOW_CONFIDENCE, Article, Entity, Mention, Source, Topic
+from articles.models import LOW_CONFIDENCE, Entity, Mention, Source, Topic
 from articles.search.filters import DATE_PARAMS, UNCLASSIFIED, ArticleFilter
-from articles.search.sampling import Count, count_estimate, ids_sql, ids_thinned
+from articles.search.sampling import Count, ids_sql
 from articles.search.sql import rows_read
+from articles.search.tallies import Tally, month_date, month_key, tally_estimate  # noqa: F401 - re-exported
 
 FACET_SIZE = 15
 # Months are shown up to this span, years beyond it.
 HISTOGRAM_MAX_MONTHS = 36
-# (id, topic_id, source_id, enrichment, month): what the result count reads of each row (the month
-# as the database truncates it: SQLite converting 20,000 dates to Python was 40 ms of a page).
+# (id, topic_id, source_id, enrichment, month): the facet columns of a row (for callers reading rows).
 FACET_FIELDS = ("pk", "topic_id", "source_id", "enrichment", "f_month")
 # Entity, source and topic timelines read at most this many times the count cap of rows.
 AGGREGATE_BOUND = 4
@@ -71,21 +69,6 @@ class Histogram:
         return max((bar.count for bar in self.bars), default=0)
 
 
-def month_key():
-    """The month of ``published_on`` as the database writes it: "YYYY-MM" text on SQLite (where
-    TruncMonth is a Python function per row), a truncated date on PostgreSQL."""
-    if connection.vendor == "sqlite":
-        return Substr(Cast("published_on", CharField()), 1, 7)
-    return TruncMonth("published_on")
-
-
-def month_date(month) -> dt.date:
-    """The first day of a :func:`month_key` value."""
-    if isinstance(month, str):
-        return dt.date(int(month[:4]), int(month[5:7]), 1)
-    return month.date() if isinstance(month, dt.datetime) else month
-
-
 def months_counted(months: Iterable) -> dict[dt.date, int]:
     """Counts per month (first day) of :func:`month_key` values; undated (None) ones are left out."""
     counts = Counter(months)
@@ -97,9 +80,11 @@ def months_counted(months: Iterable) -> dict[dt.date, int]:
     return out
 
 
-def facet_count(sampled: Callable[[int], QuerySet], *, cap: int) -> Count:
-    """:func:`articles.search.sampling.count_estimate` of ``sampled`` reading ``FACET_FIELDS`` of each row."""
-    return count_estimate(lambda step: sampled(step).annotate(f_month=month_key()), cap=cap, fields=FACET_FIELDS)
+def facet_count(sampled: Callable[[int], QuerySet], *, cap: int, id_limit: int = 0) -> Count:
+    """:func:`articles.search.sampling.count_estimate` of ``sampled`` whose ``rows`` is the
+    database's :class:`articles.search.tallies.Tally` of the rows counted (ids thinned to about
+    ``id_limit``; default ENTITY_FACET_ROWS)."""
+    return tally_estimate(sampled, cap=cap, id_limit=id_limit or ENTITY_FACET_ROWS)
 
 
 def histogram_from_months(months: dict[dt.date, int]) -> Histogram:
@@ -143,64 +128,56 @@ class SearchFacets:
     step: int = 1
 
 
-def search_facets(*, filterset: ArticleFilter, rows: list[tuple], step: int, cap: int) -> SearchFacets:
-    """Topic, source and entity facets and the date histogram of a search whose count read ``rows``
-    (``FACET_FIELDS`` of every result, or of the sample of ``step``). Topic and source are each
-    counted without their own filter (OR multi-select), the histogram without the date filters,
-    entities over the results (selected entities AND together). Topic and entity counts cover
-    enriched articles only. Queries: topic names, source names, the entity facet, plus one read of
-    rows per facet whose own filter is in use (that set counted as the results are: exact up to the
-    cap, else its own sample, so a facet is never a silently truncated count)."""
+def search_facets(*, filterset: ArticleFilter, tally: Tally, step: int, cap: int) -> SearchFacets:
+    """Topic, source and entity facets and the date histogram of a search whose count grouped
+    ``tally`` (:mod:`articles.search.tallies`: every result, or the sample of ``step``). Topic and
+    source are each counted without their own filter (OR multi-select), the histogram without the
+    date filters, entities over the results (selected entities AND together). Topic and entity
+    counts cover enriched articles only. Queries: topic names, source names, the entity facet, plus
+    one grouped read per facet whose own filter is in use (that set counted as the results are:
+    exact up to the cap, else its own sample, so a facet is never a silently truncated count)."""
     data = filterset.form.cleaned_data
     steps = [step]
 
-    def rows_without(*names: str) -> tuple[list[tuple], int]:
-        """The rows of the set without the filters ``names`` and their step: the result rows when
-        none is in use; else that (larger) set counted the same way, exact or sampled."""
+    def tally_without(*names: str) -> tuple[Tally, int]:
+        """The tally of the set without the filters ``names`` and its step: the results' when none
+        is in use; else that (larger) set counted the same way, exact or sampled."""
         if not any(data.get(name) for name in names):
-            return rows, step
+            return tally, step
         counted = facet_count(lambda s: filterset.sampled(s, *names), cap=cap)
         steps.append(counted.step)
-        return list(counted.rows), counted.step
+        return counted.rows, counted.step
 
-    topics, pending = _topic_values(*rows_without("topic"))
+    topics, pending = _topic_values(*tally_without("topic"))
     unclassified = gettext("Unclassified")
     chosen_topics = [
         (UNCLASSIFIED, unclassified) if t == UNCLASSIFIED else (t.slug, t.name) for t in filterset.selected("topic")
     ]
-    entities, entity_step = _entity_values(filterset, [row[0] for row in rows], step)
+    entities, entity_step = _entity_values(filterset, tally)
     steps.append(entity_step)
-    dated, date_step = rows_without(*DATE_PARAMS)
-    months = months_counted(row[4] for row in dated)
+    dated, date_step = tally_without(*DATE_PARAMS)
     return SearchFacets(
         facets={
             "topic": _with_selected(topics, chosen_topics),
             "source": _with_selected(
-                _source_values(*rows_without("source")), [(s.slug, s.name) for s in filterset.selected("source")]
+                _source_values(*tally_without("source")), [(s.slug, s.name) for s in filterset.selected("source")]
             ),
             "entity": _with_selected(entities, [(e.slug, e.name) for e in filterset.selected("entity")]),
         },
-        histogram=histogram_from_months({month: n * date_step for month, n in months.items()}),
+        histogram=histogram_from_months({month: n * date_step for month, n in dated.months.items()}),
         pending=pending,
         step=max(steps),
     )
 
 
-def _topic_values(rows: Iterable[tuple], step: int) -> tuple[list[FacetValue], int]:
+def _topic_values(tally: Tally, step: int) -> tuple[list[FacetValue], int]:
     """Enriched rows per topic, the articles without a topic as a value of their own
     ("unclassified", so the counts add up to the result count), most first; and the pending rows
     (no topic yet: they are not "unclassified"), both times ``step``."""
-    counts: Counter = Counter()
-    pending = 0
-    for _, topic_id, _, enrichment, _ in rows:
-        if enrichment == Article.Enrichment.PENDING:
-            pending += 1
-        else:
-            counts[topic_id] += 1
     english = (get_language() or "ar").startswith("en")
-    topics = Topic.objects.in_bulk([t for t in counts if t is not None])
+    topics = Topic.objects.in_bulk([t for t in tally.topics if t is not None])
     values = []
-    for topic_id, n in counts.items():
+    for topic_id, n in tally.topics.items():
         topic = topics.get(topic_id)
         if topic is None:
             values.append(FacetValue(slug=UNCLASSIFIED, name=gettext("Unclassified"), count=n * step))
@@ -208,16 +185,16 @@ def _topic_values(rows: Iterable[tuple], step: int) -> tuple[list[FacetValue], i
             name = (topic.name_en if english else topic.name_ar) or gettext("Unclassified")
             values.append(FacetValue(slug=topic.slug, name=name, count=n * step))
     values.sort(key=lambda v: (-v.count, v.slug))
-    return values, pending * step
+    return values, tally.pending * step
 
 
-def _source_values(rows: Iterable[tuple], step: int) -> list[FacetValue]:
+def _source_values(tally: Tally, step: int) -> list[FacetValue]:
     """The FACET_SIZE sources with the most rows, most first, then by name (times ``step``)."""
-    counts = Counter(source_id for _, _, source_id, _, _ in rows)
+    counts = tally.sources
     if not counts:
         return []
     # Every source tied with the last one shown competes on its name.
-    floor = sorted(counts.values(), reverse=True)[: FACET_SIZE][-1]
+    floor = sorted(counts.values(), reverse=True)[:FACET_SIZE][-1]
     found = {
         pk: (slug, name)
         for pk, slug, name in Source.objects.filter(pk__in=[s for s, n in counts.items() if n >= floor]).values_list(
@@ -228,16 +205,15 @@ def _source_values(rows: Iterable[tuple], step: int) -> list[FacetValue]:
     return [FacetValue(slug=found[s][0], name=found[s][1], count=counts[s] * step) for s in ranked]
 
 
-def _entity_values(filterset: ArticleFilter, ids: list[int], step: int) -> tuple[list[FacetValue], int]:
-    """The FACET_SIZE entities mentioned in the most of ``ids`` (visible ones, of the selected kinds),
-    over at most about ENTITY_FACET_ROWS of them (a coarser sample, whose step is returned)."""
-    ids, step = ids_thinned(ids, step, ENTITY_FACET_ROWS)
+def _entity_values(filterset: ArticleFilter, tally: Tally) -> tuple[list[FacetValue], int]:
+    """The FACET_SIZE entities mentioned in the most of the tally's thinned ids (visible ones, of the
+    selected kinds): about ENTITY_FACET_ROWS articles at most, a coarser sample whose step is returned."""
     kinds = list(filterset.form.cleaned_data.get("kind") or [])
     values = [
-        FacetValue(slug=slug, name=name, count=n * step, kind=kind)
-        for slug, name, kind, n in entities_counted(ids=ids, kinds=kinds, limit=FACET_SIZE)
+        FacetValue(slug=slug, name=name, count=n * tally.ids_step, kind=kind)
+        for slug, name, kind, n in entities_counted(ids=tally.ids, kinds=kinds, limit=FACET_SIZE)
     ]
-    return values, step
+    return values, tally.ids_step
 
 
 MENTION, ENTITY = (m._meta.db_table for m in (Mention, Entity))

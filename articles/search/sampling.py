@@ -26,7 +26,7 @@ for a result count (≤ 2 %), fewer for one facet value. Measured on the benchma
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sized
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -72,7 +72,7 @@ class Count:
     value: int
     step: int = 1
     # The rows counted (``fields`` of each: all results, or the sample's), for facets over them.
-    rows: tuple[tuple, ...] = field(default=(), compare=False, repr=False)
+    rows: tuple[tuple, ...] | Sized = field(default=(), compare=False, repr=False)
 
     @property
     def is_estimate(self) -> bool:
@@ -97,7 +97,13 @@ def _rows_upto(queryset: QuerySet, limit: int, fields: tuple[str, ...]) -> list[
     return list(queryset.order_by().values_list(*fields)[: limit + 1])
 
 
-def count_estimate(sampled: Callable[[int], QuerySet], *, cap: int, fields: tuple[str, ...] = ("pk",)) -> Count:
+def count_estimate(
+    sampled: Callable[[int], QuerySet],
+    *,
+    cap: int,
+    fields: tuple[str, ...] = ("pk",),
+    read: Callable[[QuerySet, int, int], Sized] | None = None,
+) -> Count:
     """The number of rows of ``sampled(1)``: exact up to ``cap``; above it, the number of rows of
     ``sampled(step)`` (the same set restricted to the id sample of ``step``, e.g.
     ``lambda step: sample_filter(queryset, step)``) times the step, for the finest step whose sample
@@ -109,26 +115,38 @@ def count_estimate(sampled: Callable[[int], QuerySet], *, cap: int, fields: tupl
     the sample's size is the page's budget): the error of a facet value counted ``c`` times is then
     about ``sqrt(step / c)``. Queries: the coarsest sample, a capped read
     (skipped when that sample already shows many times the cap), the chosen sample (and a coarser
-    one in the rare case the first guess was too fine)."""
+    one in the rare case the first guess was too fine).
+
+    ``read(queryset, limit, step)``, when given, replaces reading rows: it returns anything with a
+    length (the rows it read, at most ``limit + 1``), kept as ``Count.rows`` (e.g. a grouped
+    :class:`articles.search.tallies.Tally` of them)."""
     limit = cap
+
+    def rows_upto(queryset: QuerySet, upto: int, step: int) -> Sized:
+        return _rows_upto(queryset, upto, fields) if read is None else read(queryset, upto, step)
+
     coarsest = SAMPLE_STEPS[-1]
-    coarse = _rows_upto(sampled(coarsest), 4 * limit, fields)
+    coarse = rows_upto(sampled(coarsest), 4 * limit, coarsest)
     # 40 or more sampled rows: N is above 4 × cap (for a 10,000 cap) well beyond the sample's
     # error, so the exact attempt (reading cap + 1 rows to learn it is too many) is skipped.
     if len(coarse) * coarsest < 4 * cap:
-        rows = _rows_upto(sampled(1), cap, fields)
+        rows = rows_upto(sampled(1), cap, 1)
         if len(rows) <= cap:
-            return Count(len(rows), rows=tuple(rows))
+            return Count(len(rows), rows=_kept(rows))
     guess = max(len(coarse) * coarsest, cap + 1)
     step = next((s for s in SAMPLE_STEPS if guess / s <= limit), coarsest)
     while step < coarsest:
-        rows = _rows_upto(sampled(step), 2 * limit, fields)
+        rows = rows_upto(sampled(step), 2 * limit, step)
         if len(rows) <= 2 * limit:
             break
         step *= 2
     if step == coarsest:
         rows = coarse
-    return Count(max(len(rows) * step, cap + 1), step, tuple(rows))
+    return Count(max(len(rows) * step, cap + 1), step, _kept(rows))
+
+
+def _kept(rows: Sized):
+    return tuple(rows) if isinstance(rows, list) else rows
 
 
 def ids_thinned(ids: list[int], step: int, limit: int) -> tuple[list[int], int]:

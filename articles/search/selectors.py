@@ -29,6 +29,7 @@ from articles.enrich.selectors import (  # noqa: F401 - entity reads live there;
 )
 from articles.models import Article, Entity, Mention, Source, Topic
 from articles.search.backend import search_planned, search_ranked_ids
+from articles.search.cache import search_cache_key, search_cached
 from articles.search.facets import (  # noqa: F401 - FacetValue, Bar, Histogram re-exported for callers
     AGGREGATE_BOUND,
     FACET_FIELDS,
@@ -47,7 +48,7 @@ from articles.search.filters import SORT_NEWEST, SORT_OLDEST, SORT_RELEVANCE, Ar
 from articles.search.highlight import highlight, snippet
 from articles.search.pagination import CappedPage
 from articles.search.query import ParsedQuery
-from articles.search.sampling import ids_thinned, sample_filter
+from articles.search.sampling import sample_filter
 from articles.search.sql import rows_read
 from articles.stories.selectors import stories_attach
 from articles.text import display_form, search_key
@@ -82,7 +83,7 @@ def _sample_sql(queryset: QuerySet, cap: int, **columns) -> tuple[str, list]:
 @dataclass
 class SearchResult:
     filterset: ArticleFilter
-    page: CappedPage
+    page: CappedPage | None
     sort: str
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     histogram: Histogram | None = None
@@ -119,12 +120,31 @@ def articles_decorate(articles: list[Article], query: ParsedQuery | None) -> lis
 def article_search(
     *, data, page: int = 1, per_page: int = 20, facets: bool = True, cap: int | None = None
 ) -> SearchResult:
-    """One page of a search (query + filters from ``data``), with facet counts and histogram."""
+    """One page of a search (query + filters from ``data``), with facet counts and histogram.
+
+    The page, counts and facets come from the search cache when this search was computed at the
+    current archive generation (:mod:`articles.search.cache`: never stale); else computed and kept."""
     cap = settings.SEARCH_COUNT_CAP if cap is None else cap
     filterset = ArticleFilter(data, queryset=Article.objects.all())
     expansion = query_entity_expansion(filterset.parsed, filterset.data.get("q", "")) if filterset.data else None
+    key = search_cache_key(kind="search", data=filterset.data, page=page, per_page=per_page, facets=facets, cap=cap)
+    result = SearchResult(filterset=filterset, page=None, sort=filterset.sort_order, grouped=filterset.grouped)
+    computed = search_cached(
+        key, lambda: _search_computed(filterset, expansion, page=page, per_page=per_page, facets=facets, cap=cap)
+    )
+    for name, value in computed.items():
+        setattr(result, name, value)
+    result.expansion = expansion
+    return result
+
+
+def _search_computed(
+    filterset: ArticleFilter, expansion: Expansion | None, *, page: int, per_page: int, facets: bool, cap: int
+) -> dict:
+    """The cacheable part of a search page: the page (items decorated), counts, facets, histogram."""
     queryset = filterset.qs
     sort = filterset.sort_order
+    out: dict = {}
     with search_planned(filterset.parsed) as planner:
         total = facet_count(filterset.sampled, cap=cap)
         estimate = total.is_estimate
@@ -135,28 +155,22 @@ def article_search(
         number = min(max(page, 1), last)
         with planner.listing(filterset.parsed, above_cap=estimate) if planner else nullcontext():
             items = _page_items(queryset, filterset.parsed, sort, offset=(number - 1) * per_page, limit=per_page)
-        result = SearchResult(
-            filterset=filterset,
-            page=CappedPage(
-                items=items,
-                number=number,
-                per_page=per_page,
-                count=count,
-                count_is_estimate=estimate,
-                estimate=_significant(total.value) if estimate else None,
-            ),
-            sort=sort,
-            grouped=filterset.grouped,
-            expansion=expansion,
+        out["page"] = CappedPage(
+            items=items,
+            number=number,
+            per_page=per_page,
+            count=count,
+            count_is_estimate=estimate,
+            estimate=_significant(total.value) if estimate else None,
         )
         if facets:
-            found = search_facets(filterset=filterset, rows=total.rows, step=total.step, cap=cap)
-            result.facets, result.histogram, result.pending = found.facets, found.histogram, found.pending
-            result.facets_are_estimates, result.sample_step = found.step > 1, found.step
+            found = search_facets(filterset=filterset, tally=total.rows, step=total.step, cap=cap)
+            out.update(facets=found.facets, histogram=found.histogram, pending=found.pending)
+            out.update(facets_are_estimates=found.step > 1, sample_step=found.step)
     articles_decorate(items, filterset.parsed)
     stories_attach(items)
     articles_mark_spelling(items, expansion)
-    return result
+    return out
 
 
 def _significant(n: int, digits: int = 3) -> int:
@@ -275,17 +289,21 @@ class EntityOverview:
 def entity_overview(*, entity: Entity, page: int, per_page: int, cap: int | None = None) -> EntityOverview:
     """An entity page's stories (newest first), timeline and co-mentioned entities, from one count
     (:func:`articles.search.sampling.count_estimate`): exact up to ``cap`` stories, else estimated from the
-    id sample that both the mention list and the articles are narrowed to; the timeline is tallied
-    from the rows counted, the co-mentioned entities over at most COOCCURRENCE_SAMPLE of them."""
+    id sample that both the mention list and the articles are narrowed to; the timeline is grouped
+    by the database in the same pass, the co-mentioned entities over about COOCCURRENCE_SAMPLE of them.
+    Cached like a search page, under the archive generation (:mod:`articles.search.cache`)."""
     cap = settings.SEARCH_COUNT_CAP if cap is None else cap
+    key = search_cache_key(kind="entity", data={"entity": str(entity.pk)}, page=page, per_page=per_page, cap=cap)
+    return search_cached(key, lambda: _entity_overview_computed(entity, page=page, per_page=per_page, cap=cap))
 
+
+def _entity_overview_computed(entity: Entity, *, page: int, per_page: int, cap: int) -> EntityOverview:
     def sampled(step: int) -> QuerySet:
         mentions = sample_filter(Mention.objects.filter(entity=entity), step, article="article_id")
         return sample_filter(Article.objects.filter(pk__in=mentions.values("article_id"), story_lead=True), step)
 
-    total = facet_count(sampled, cap=cap)
-    months = months_counted(row[4] for row in total.rows)
-    ids, step = ids_thinned([row[0] for row in total.rows], total.step, COOCCURRENCE_SAMPLE)
+    total = facet_count(sampled, cap=cap, id_limit=COOCCURRENCE_SAMPLE)
+    months, ids, step = total.rows.months, total.rows.ids, total.rows.ids_step
     cooccurring = [
         FacetValue(slug=slug, name=name, count=n * step, kind=kind)
         for slug, name, kind, n in entities_counted(ids=ids, limit=15, exclude=entity.pk)
