@@ -11,7 +11,7 @@ candidate's stored positions; RUM keeps positions in the index), its count to th
 count to the cap, the newest 20 of a common word, and relevance ranking (GIN: ``ts_rank`` over the newest
 1,000 matches as the archive does; RUM: ``ORDER BY vector <=> query`` from the index). Then the cost of
 inserting ``--inserts`` articles (copies of existing rows, in a rolled-back transaction) with GIN only
-(before), with RUM for ``search_exact`` only (migration 0017_rum_exact_index), and with RUM for both
+(before), with RUM for ``search_exact`` only (migration 0019_rum_exact_index), and with RUM for both
 vectors. Searches: median of ``--reps`` runs after one warm-up, in ms.
 
 Leaves the RUM indexes built when ``--keep`` is given (else drops them). Needs ``CREATE EXTENSION rum``

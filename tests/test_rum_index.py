@@ -1,4 +1,4 @@
-"""Migration 0017_rum_exact_index: phrases on a RUM index where PostgreSQL has the extension, GIN kept
+"""Migration 0019_rum_exact_index: phrases on a RUM index where PostgreSQL has the extension, GIN kept
 otherwise (with a message), nothing on SQLite; phrase searches give the same results either way."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from articles.search.selectors import article_search
 from tests.search_data import article_make
 
 pytestmark = pytest.mark.django_db
-migration = importlib.import_module("articles.migrations.0017_rum_exact_index")
+migration = importlib.import_module("articles.migrations.0019_rum_exact_index")
 
 
 def _indexes() -> set[str]:

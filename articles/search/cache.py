@@ -1,7 +1,7 @@
 """Search pages cached under the archive generation, so a cached page is never stale.
 
 The key of a search is a hash of its parameters (query, filters, sort, page, page size, cap, facets
-asked for, language) and of the *archive generation* (migration 0017): a number moved on, in the same
+asked for, language) and of the *archive generation* (migration 0018): a number moved on, in the same
 transaction, by every write to the tables search pages read (ingest, edits in the admin, entity merges,
 story grouping). A reader reads the generation first (one primary-key lookup, on the database it reads
 articles from: a replica's generation is that of the replica's data), so after a write commits no

@@ -4,7 +4,7 @@ complete and kept up to date.
 SQLite: the FTS5 table ``article_fts`` and its delete trigger ``article_fts_delete`` exist (a migration
 that rebuilds articles_article drops the trigger; articles/migrations/_sqlite_fts.py), and the index
 holds one row per article. PostgreSQL (vectors written by Python, no trigger): the two GIN indexes of
-migration 0003 and the partial index of unindexed articles (0019) exist and are valid, and no
+migration 0003 and the partial index of unindexed articles (0016) exist and are valid, and no
 article lacks its vectors.
 
 Cost: a handful of catalogue look-ups and two counts. PostgreSQL counts the unindexed articles
@@ -35,7 +35,7 @@ from articles.search.sqlite import TRIGGER_SQL
 ARTICLE_TABLE = "articles_article"
 FTS_TABLE = "article_fts"
 FTS_TRIGGER = "article_fts_delete"
-# The PostgreSQL index objects the search needs, as migrations 0003 and 0019 create them (IF NOT EXISTS
+# The PostgreSQL index objects the search needs, as migrations 0003 and 0016 create them (IF NOT EXISTS
 # here: re-created after every migrate when missing, a no-op otherwise).
 PG_INDEX_SQL = {
     "article_search_stemmed_gin": "CREATE INDEX IF NOT EXISTS article_search_stemmed_gin "

@@ -41,7 +41,7 @@ def editors_unlock_remove(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0016_text_round3"),
+        ("articles", "0014_text_round3"),
         ("axes", "0010_accessattemptexpiration"),
         ("reversion", "0002_add_index_on_version_for_content_type_and_db"),
     ]

@@ -37,15 +37,15 @@ def forward(apps, schema_editor):
         return
     if os.environ.get("SEARCH_PHRASE_INDEX", "rum") == "gin":
         sys.stdout.write(
-            "\n  articles 0017_rum_exact_index: SEARCH_PHRASE_INDEX=gin, phrases keep the GIN index "
+            "\n  articles 0019_rum_exact_index: SEARCH_PHRASE_INDEX=gin, phrases keep the GIN index "
             "article_search_exact_gin (inserts about 2.8 times cheaper, phrases about 9 times slower to count).\n"
         )
         return
     if not rum_available(schema_editor):
         sys.stdout.write(
-            "\n  articles 0017_rum_exact_index: the PostgreSQL extension 'rum' is not installed on the server "
+            "\n  articles 0019_rum_exact_index: the PostgreSQL extension 'rum' is not installed on the server "
             "(Debian: apt-get install postgresql-15-rum); phrases keep the GIN index article_search_exact_gin "
-            "(slower phrases, nothing else changes). Run `manage.py migrate articles 0017_archive_generation` "
+            "(slower phrases, nothing else changes). Run `manage.py migrate articles 0018_archive_generation` "
             "and then `migrate` again after installing it.\n"
         )
         return
@@ -66,5 +66,5 @@ def backward(apps, schema_editor):
 class Migration(migrations.Migration):
     # Index builds of a large table: not in one transaction with the rest.
     atomic = False
-    dependencies = [("articles", "0017_archive_generation")]
+    dependencies = [("articles", "0018_archive_generation")]
     operations = [migrations.RunPython(forward, backward)]

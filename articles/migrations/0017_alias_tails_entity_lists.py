@@ -30,7 +30,7 @@ def tails_fill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0019_search_index_check'),
+        ('articles', '0016_search_index_check'),
     ]
 
     operations = [

@@ -28,5 +28,5 @@ def _backward(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("articles", "0018_editors_unlock_and_history")]
+    dependencies = [("articles", "0015_editors_unlock_and_history")]
     operations = [migrations.RunPython(_forward, _backward)]

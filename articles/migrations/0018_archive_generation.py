@@ -71,5 +71,5 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("articles", "0013_clipping_files")]
+    dependencies = [("articles", "0017_alias_tails_entity_lists")]
     operations = [migrations.RunPython(forward, backward)]
