@@ -51,7 +51,10 @@ def main() -> None:
     bench_pages.ROOT = args.root.resolve()  # the checkout gunicorn serves
     locust = os.environ.get("LOCUST") or shutil.which("locust")
     if not locust:
-        raise SystemExit("locust not found: python3 -m venv var/locust-venv && var/locust-venv/bin/pip install locust==2.47.0, then LOCUST=var/locust-venv/bin/locust (the '.[load]' extra)")
+        raise SystemExit(
+            "locust not found: python3 -m venv var/locust-venv && var/locust-venv/bin/pip install locust==2.47.0,"
+            " then LOCUST=var/locust-venv/bin/locust (the '.[load]' extra)"
+        )
     if not args.plan.exists():
         raise SystemExit(f"{args.plan}: no load plan; make it with bench/locust_readers.py --plan {args.plan}")
     server, port = bench_pages.server_start(workers=args.workers)
