@@ -15,7 +15,7 @@ from articles.enrich.consolidate import entity_join_split
 from articles.enrich.entity_service import entities_merge, entities_recount, entity_alias_add
 from articles.ingest.history import revision_revert
 from articles.ingest.store import fingerprint_compute, source_get_or_create
-from articles.models import Article, Entity, EntityAlias, EntityJoin, Mention, Source, Topic
+from articles.models import Article, Entity, EntityAlias, EntityAliasTail, EntityJoin, Mention, Source, Topic
 
 TITLE = "بوتين يلتقي وفدا صينيا في موسكو"
 BODY = "قال الرئيس الروسي فلاديمير بوتين في موسكو إن التعاون مع الصين سيستمر.\nوأضاف أن مجموعة بريكس تتوسع."
@@ -168,6 +168,8 @@ def entity_state() -> dict:
         "entities": sorted(Entity.objects.values_list("pk", "name", "kind", "key", "slug", "article_count")),
         "aliases": sorted(EntityAlias.objects.values_list("pk", "entity_id", "key", "origin")),
         "mentions": sorted(Mention.objects.values_list("pk", "entity_id", "article_id", "surface")),
+        # the look-up's word tails (a surname finds the entity): derived from the aliases, not versioned
+        "tails": sorted(EntityAliasTail.objects.values_list("alias__entity_id", "alias__key", "tail")),
     }
 
 

@@ -1,6 +1,7 @@
 """Reverting a revision of the editors' history (:mod:`articles.history`) and bringing derived data back in step:
-entity article counts, a split's entity left without mentions, and for a reverted title or body its entities,
-topic and search index. An article's story fields are kept as they were before the revert.
+entity article counts, the aliases' look-up word tails, a split's entity left without mentions, and for a
+reverted title or body its entities, topic and search index. An article's story fields are kept as they were
+before the revert.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from django.db import transaction
 from reversion.models import Revision, Version
 
 from articles.history import ARTICLE_DERIVED
-from articles.models import Article, Entity, EntityAlias, EntityJoin, Mention
+from articles.models import Article, Entity, EntityAlias, EntityAliasTail, EntityJoin, Mention
 
 
 @dataclass
@@ -57,6 +58,9 @@ def history_revert_finish(*, revision: Revision, state: RevertState) -> None:
                 orphans = Entity.objects.filter(kind=join.kind, key=join.key, mentions__isnull=True)
                 orphans.exclude(pk__in=entity_ids | {join.entity_id}).delete()
         entities_recount(Entity.objects.filter(pk__in=entity_ids).values_list("pk", flat=True))
+        # Word tails of the look-up are derived from the aliases and not versioned: aliases a merge deleted come
+        # back without them, so a surname would no longer find the entity the revert restored.
+        EntityAliasTail.sync(EntityAlias.objects.filter(entity_id__in=entity_ids).only("pk", "key", "origin"))
     for article in Article.objects.filter(pk__in=state.texts).select_related("source"):
         if (article.title, article.body) != state.texts[article.pk]:  # reverted text, or recovered: not indexed
             article_refresh(article, text_changed=True)
