@@ -189,13 +189,22 @@ def candidates_compute(word: str) -> frozenset[str]:
     return frozenset(fold(form) for form in forms)
 
 
+_DEFINITE = ("ال", "بال", "كال", "لل", "وال", "وبال", "وكال", "ولل", "فال", "فبال", "فكال", "فلل")
+
+
 def _teh_spelling(word: str) -> str | None:
-    """The ة spelling of a word that ends in ه, when the lexicon attests it (السعوديه → السعودية)."""
-    if len(word) >= 3 and word[-1] == "ه" and _ARABIC_RE.match(word):
-        teh = word[:-1] + "ة"
-        if _attested(teh) or any(_attested(teh[len(prefix) :]) for prefix, keep in _PREFIXES
-                                 if teh.startswith(prefix) and len(teh) - len(prefix) >= keep):
-            return teh
+    """The ة spelling of a word that ends in ه: when the lexicon attests it (السعوديه → السعودية), or the word
+    is definite (ال, لل ... : an article never takes a possessive pronoun, so its final ه is a ة typed without
+    dots: الجيبوتيه). Never when the ه spelling is attested itself: then it is a word of its own, a pronoun
+    form (عليه 6,055 in the lexicon against علية 38, منه, عمله) or a root ه (جنيه, الفقيه, الاله)."""
+    if len(word) < 3 or word[-1] != "ه" or not _ARABIC_RE.match(word) or _attested(word):
+        return None
+    teh = word[:-1] + "ة"
+    bare = ((teh[len(prefix) :], keep) for prefix, keep in _PREFIXES if teh.startswith(prefix))
+    if _attested(teh) or any(len(form) >= keep and _attested(form) for form, keep in bare):
+        return teh
+    if any(teh.startswith(article) and len(teh) - len(article) >= 4 for article in _DEFINITE):
+        return teh
     return None
 
 
