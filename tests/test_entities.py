@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from articles.enrich import entity_service as es
+from articles.enrich import mention_edits
 from articles.enrich.ner import base as ner_base
 from articles.enrich.ner.base import EntitySpan, NerBackend
 from articles.enrich.pipeline import Enrichment, spans_compute
@@ -299,15 +300,15 @@ def test_locked_mention_survives(dict_ner):
     putin = Entity.objects.get(key="فلاديمير بوتين")
     start = BODY.index("الكرملين")
     kremlin_mention = article.mentions.get(start=start)
-    es.mention_entity_change(mention=kremlin_mention, entity=putin)  # an editor's (odd) choice
-    added = es.mention_create(article=article, entity=putin, start=0, end=3, in_title=True)
+    mention_edits.mention_entity_change(mention=kremlin_mention, entity=putin)  # an editor's (odd) choice
+    added = mention_edits.mention_create(article=article, entity=putin, start=0, end=3, in_title=True)
     es.article_entities_extract(article)
     assert Mention.objects.get(pk=kremlin_mention.pk).entity == putin
     assert Mention.objects.filter(pk=added.pk, locked=True).exists()
     # No extracted duplicate over a locked span (the title's بوتين overlaps the editor's 0:3).
     assert article.mentions.filter(start=start).count() == 1
     assert article.mentions.filter(in_title=True, start__lt=5).count() == 1
-    es.mention_unlock(mention=added)
+    mention_edits.mention_unlock(mention=added)
     es.article_entities_extract(article)
     assert article.mentions.filter(in_title=True, start__lt=5).get().surface == "بوتين"
 

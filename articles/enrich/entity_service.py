@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 Origin = EntityAlias.Origin
 # An alias from these origins redirects a mention even when the NER gives another kind.
 _CORRECTION_ORIGINS = frozenset({Origin.EDITOR, Origin.MERGED})
-_NAME_MAX = 300
+NAME_MAX = 300  # characters: entity names, alias keys, mention surfaces
 
 
 def spans_compute(title: str, body: str) -> tuple[list[EntitySpan], list[EntitySpan]]:
@@ -76,7 +76,7 @@ def _entity_pick(kind: str, key: str, by_key: dict[str, list[_AliasRow]]) -> int
 
 
 def _slug_base(name: str) -> str:
-    return slugify(name, allow_unicode=True)[:_NAME_MAX] or "entity"
+    return slugify(name, allow_unicode=True)[:NAME_MAX] or "entity"
 
 
 def _entities_create(
@@ -93,7 +93,7 @@ def _entities_create(
             slug = f"{slug}-{kind.lower()}"
         used.add(slug)
         rows.append(
-            Entity(kind=kind, key=key, name=name[:_NAME_MAX], slug=slug, confidence=confidence.get((kind, key), 1.0))
+            Entity(kind=kind, key=key, name=name[:NAME_MAX], slug=slug, confidence=confidence.get((kind, key), 1.0))
         )
     Entity.objects.bulk_create(rows, ignore_conflicts=True)
     found = _entity_ids(wanted)
@@ -118,7 +118,7 @@ def entity_create_one(*, kind: str, key: str, name: str) -> Entity:
         slug = base if attempt == 1 else f"{base}-{kind.lower()}-{attempt}"
         try:
             with transaction.atomic():
-                return Entity.objects.create(kind=kind, key=key, name=name[:_NAME_MAX], slug=slug)
+                return Entity.objects.create(kind=kind, key=key, name=name[:NAME_MAX], slug=slug)
         except IntegrityError:
             existing = Entity.objects.filter(kind=kind, key=key).first()
             if existing:
@@ -129,7 +129,7 @@ def entity_create_one(*, kind: str, key: str, name: str) -> Entity:
 def alias_phonetic(name: str) -> dict[str, str]:
     """The phonetic fields of an alias named ``name`` (whole name, last word)."""
     words = phonetic_words(name)
-    return {"phonetic": "".join(words)[:_NAME_MAX], "phonetic_last": (words[-1] if words else "")[:_NAME_MAX]}
+    return {"phonetic": "".join(words)[:NAME_MAX], "phonetic_last": (words[-1] if words else "")[:NAME_MAX]}
 
 
 def _aliases_ensure(rows: Iterable[tuple[int, str, str, str]], existing: set[tuple[int, str]]) -> None:
@@ -138,13 +138,13 @@ def _aliases_ensure(rows: Iterable[tuple[int, str, str, str]], existing: set[tup
     for entity_id, key, name, origin in rows:
         if key and (entity_id, key) not in existing and (entity_id, key) not in new:
             new[(entity_id, key)] = EntityAlias(
-                entity_id=entity_id, key=key[:_NAME_MAX], name=name[:_NAME_MAX], origin=origin, **alias_phonetic(name)
+                entity_id=entity_id, key=key[:NAME_MAX], name=name[:NAME_MAX], origin=origin, **alias_phonetic(name)
             )
     if new:
         EntityAlias.objects.bulk_create([new[k] for k in sorted(new)], ignore_conflicts=True)
         # bulk_create with ignore_conflicts returns no ids: read the rows back for their look-up words.
         stored = EntityAlias.objects.filter(
-            entity_id__in={e for e, _ in new}, key__in={k[:_NAME_MAX] for _, k in new}
+            entity_id__in={e for e, _ in new}, key__in={k[:NAME_MAX] for _, k in new}
         ).only("pk", "entity_id", "key", "origin")
         EntityAliasTail.sync(a for a in stored if (a.entity_id, a.key) in new)
 
@@ -183,7 +183,7 @@ def article_mentions_replace(
         (in_title, span, res)
         for (in_title, span), res in zip(spans, resolved, strict=True)
         if res is not None
-        and len(res.key) <= _NAME_MAX  # a "name" that long is a tagging error
+        and len(res.key) <= NAME_MAX  # a "name" that long is a tagging error
         and res.form.key not in source_keys
         and (res.kind, res.key) not in blocked
         and (res.kind, res.form.key) not in blocked
@@ -227,7 +227,7 @@ def article_mentions_replace(
             Mention(
                 article=article,
                 entity_id=entity_of[(res.kind, res.key)],
-                surface=span.text[:_NAME_MAX],
+                surface=span.text[:NAME_MAX],
                 in_title=in_title,
                 start=span.start,
                 end=span.end,
@@ -373,7 +373,7 @@ def entity_alias_add(*, entity: Entity, name: str, origin: str = Origin.EDITOR) 
     alias, created = EntityAlias.objects.get_or_create(
         entity=entity,
         key=key,
-        defaults={"name": edge_trim(name)[:_NAME_MAX], "origin": origin, **alias_phonetic(edge_trim(name))},
+        defaults={"name": edge_trim(name)[:NAME_MAX], "origin": origin, **alias_phonetic(edge_trim(name))},
     )
     if not created and origin == Origin.EDITOR and alias.origin != origin:
         alias.origin = origin  # an editor confirmed an extracted alias
@@ -390,7 +390,7 @@ def entity_alias_remove(*, alias: EntityAlias) -> None:
 
 def entity_rename(*, entity: Entity, name: str) -> Entity:
     """Change the canonical name (display only; the key stays, the new name becomes an alias)."""
-    entity.name = edge_trim(name)[:_NAME_MAX]
+    entity.name = edge_trim(name)[:NAME_MAX]
     entity.save(update_fields=["name"])
     entity_alias_add(entity=entity, name=name)
     return entity
@@ -415,46 +415,3 @@ def entity_kind_change(*, entity: Entity, kind: str) -> Entity:
             defaults={"name": entity.name, "origin": Origin.EDITOR, **alias_phonetic(entity.name)},
         )
     return entity
-
-
-# --- mentions: an editor's mention is locked, re-extraction keeps it ---------------------------
-
-
-def mention_lock(*, mention: Mention) -> Mention:
-    mention.locked = True
-    mention.save(update_fields=["locked"])
-    return mention
-
-
-def mention_unlock(*, mention: Mention) -> Mention:
-    mention.locked = False
-    mention.save(update_fields=["locked"])
-    return mention
-
-
-def mention_create(*, article: Article, entity: Entity, start: int, end: int, in_title: bool = False) -> Mention:
-    """An editor's mention (locked) at character offsets into the title or body."""
-    text = article.title if in_title else article.body
-    if not 0 <= start < end <= len(text):
-        raise ValueError(f"offsets {start}:{end} outside the {'title' if in_title else 'body'}")
-    mention = Mention.objects.create(
-        article=article,
-        entity=entity,
-        surface=text[start:end][:_NAME_MAX],
-        in_title=in_title,
-        start=start,
-        end=end,
-        locked=True,
-    )
-    entities_recount([entity.pk])
-    return mention
-
-
-def mention_entity_change(*, mention: Mention, entity: Entity) -> Mention:
-    """Point a mention to another entity; the correction locks it."""
-    old = mention.entity_id
-    mention.entity = entity
-    mention.locked = True
-    mention.save(update_fields=["entity", "locked"])
-    entities_recount([old, entity.pk])
-    return mention
