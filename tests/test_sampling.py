@@ -44,7 +44,10 @@ def test_a_sample_is_a_range_of_the_sample_index():
         if connection.vendor == "sqlite":
             cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
         else:
+            # On the test's near-empty table every plan costs about the same: with neither a sequential scan
+            # nor an index-only walk of another index (filtering each row), only the sample index answers.
             cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_indexonlyscan = off")
             cursor.execute(f"EXPLAIN {sql}", params)
         plan = " ".join(str(row) for row in cursor.fetchall())
     assert "article_sample_idx" in plan

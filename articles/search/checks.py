@@ -21,6 +21,7 @@ runs no checks. A database that cannot be reached or is not migrated yet is not 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -40,12 +41,17 @@ FTS_TRIGGER = "article_fts_delete"
 PG_INDEX_SQL = {
     "article_search_stemmed_gin": "CREATE INDEX IF NOT EXISTS article_search_stemmed_gin "
     "ON articles_article USING gin (search_stemmed)",
-    "article_search_exact_gin": "CREATE INDEX IF NOT EXISTS article_search_exact_gin "
-    "ON articles_article USING gin (search_exact)",
     "article_unindexed_idx": "CREATE INDEX IF NOT EXISTS article_unindexed_idx "
     "ON articles_article (id) WHERE search_stemmed IS NULL",
 }
 PG_INDEXES = tuple(PG_INDEX_SQL)
+# The phrase column's index: RUM where migration 0019 found the extension, GIN otherwise; either will do.
+EXACT_INDEX_SQL = {
+    "article_search_exact_rum": "CREATE INDEX IF NOT EXISTS article_search_exact_rum "
+    "ON articles_article USING rum (search_exact rum_tsvector_ops)",
+    "article_search_exact_gin": "CREATE INDEX IF NOT EXISTS article_search_exact_gin "
+    "ON articles_article USING gin (search_exact)",
+}
 DEFAULT_MAX_ROWS = 5_000_000
 REPAIR = "run `python manage.py search_reindex` (it rebuilds every article's entry)"
 TRIGGER_REPAIR = "run `python manage.py migrate`: it re-creates the index objects after every run (articles.apps)"
@@ -110,7 +116,7 @@ def _postgres(cursor) -> list[checks.CheckMessage]:
     cursor.execute(
         "SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
         "WHERE i.indrelid = %s::regclass AND c.relname = ANY(%s)",
-        [ARTICLE_TABLE, list(PG_INDEXES)],
+        [ARTICLE_TABLE, [*PG_INDEXES, *EXACT_INDEX_SQL]],
     )
     found = dict(cursor.fetchall())
     problems: list[checks.CheckMessage] = [
@@ -122,6 +128,14 @@ def _postgres(cursor) -> list[checks.CheckMessage]:
         for name in PG_INDEXES
         if not found.get(name)
     ]
+    if not any(found.get(name) for name in EXACT_INDEX_SQL):
+        problems.append(
+            checks.Error(
+                "the phrase index (article_search_exact_rum or _gin) is missing or invalid",
+                hint=TRIGGER_REPAIR + " (an invalid one: DROP INDEX it first)",
+                id="articles.E102",
+            )
+        )
     if "article_unindexed_idx" not in found:
         return problems  # without it the count would be a scan of the whole table
     cursor.execute(f"SELECT count(*) FROM {ARTICLE_TABLE} WHERE search_stemmed IS NULL")  # noqa: S608
@@ -173,3 +187,15 @@ def search_index_objects_ensure(*, connection: BaseDatabaseWrapper) -> None:
             if {"search_stemmed", "search_exact"} <= columns:
                 for sql in PG_INDEX_SQL.values():
                     cursor.execute(sql)
+                _exact_index_ensure(cursor)
+
+
+def _exact_index_ensure(cursor) -> None:
+    """The phrase index when neither kind is there: RUM where the extension is installed in this database
+    and SEARCH_PHRASE_INDEX is not "gin" (migration 0019's choice), GIN otherwise."""
+    cursor.execute("SELECT 1 FROM pg_class WHERE relname = ANY(%s) AND relkind = 'i'", [list(EXACT_INDEX_SQL)])
+    if cursor.fetchone() is not None:
+        return
+    cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'rum'")
+    rum = cursor.fetchone() is not None and os.environ.get("SEARCH_PHRASE_INDEX", "rum") != "gin"
+    cursor.execute(EXACT_INDEX_SQL["article_search_exact_rum" if rum else "article_search_exact_gin"])
