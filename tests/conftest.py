@@ -102,3 +102,29 @@ def _originals_in_tmp(settings, tmp_path_factory):
         "OPTIONS": {"location": str(tmp_path_factory.mktemp("originals"))},
     }
     settings.STORAGES = storages
+
+
+@pytest.fixture
+def editor(db):
+    """A staff account in the editors group. The group and its permissions are data of migrations 0004 and
+    0015; a transactional test before this one flushed them, so they are made again here when missing."""
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.auth.models import Group, User
+
+    if not Group.objects.filter(name="editors").exists():
+        steps = (("0004_editors_group", "editors_create"), ("0015_editors_unlock_and_history", "editors_unlock_add"))
+        for migration, create in steps:
+            getattr(importlib.import_module(f"articles.migrations.{migration}"), create)(apps, None)
+    user = User.objects.create_user("editor", password="a-long-test-passphrase", is_staff=True)
+    user.groups.add(Group.objects.get(name="editors"))
+    return user
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    """The test client logged in as :func:`editor` (``client.user``)."""
+    client.force_login(editor)
+    client.user = editor
+    return client

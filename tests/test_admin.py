@@ -85,19 +85,6 @@ def upload_dir(tmp_path, settings):
     return settings.UPLOAD_DIR
 
 
-@pytest.fixture
-def editor(db):
-    user = User.objects.create_user("editor", password="a-long-test-passphrase", is_staff=True)
-    user.groups.add(Group.objects.get(name="editors"))
-    return user
-
-
-@pytest.fixture
-def editor_client(client, editor):
-    client.force_login(editor)
-    return client
-
-
 def article_make(title: str = TITLE, body: str = BODY, source: str = "مأرب برس", **fields) -> Article:
     return Article.objects.create(
         title=title,

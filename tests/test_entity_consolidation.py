@@ -305,16 +305,13 @@ def test_entity_page_shows_the_sentence_with_the_name_marked(client, django_asse
 # --- the admin: why two spellings were joined, and the split ---------------------------------------
 
 
-def test_editor_sees_the_join_and_splits_it_in_the_admin(client):
-    from django.contrib.auth.models import Group
+def test_editor_sees_the_join_and_splits_it_in_the_admin(client, editor):
     from django.urls import reverse
 
     _article("قال دونالد ترامب اليوم.", [("دونالد ترامب", "PERS")])
     _article("قال دونالد ترامب غدا.", [("دونالد ترامب", "PERS")])
     _article("قال دونالد ترمب أمس.", [("دونالد ترمب", "PERS")])
     entities_consolidate()
-    editor = get_user_model().objects.create_user("ed", password="pw-ed-123", is_staff=True)
-    editor.groups.add(Group.objects.get(name="editors"))
     client.force_login(editor)
     trump = Entity.objects.get()
     page = client.get(reverse("admin:articles_entity_change", args=[trump.pk])).content.decode()

@@ -7,8 +7,6 @@ import importlib
 from html.parser import HTMLParser
 
 import pytest
-from django.apps import apps as django_apps
-from django.contrib.auth.models import Group, User
 from django.urls import reverse
 from reversion.models import Revision, Version
 
@@ -72,19 +70,6 @@ def no_models(monkeypatch):
     topic_service = importlib.import_module("articles.enrich.topic_service")
     monkeypatch.setattr(entity_service, "article_entities_extract", lambda article: [])
     monkeypatch.setattr(topic_service, "article_classify", lambda article, **kw: None)
-
-
-@pytest.fixture
-def editor_client(client, db):
-    if not Group.objects.filter(name="editors").exists():  # a transactional test before this one flushed it
-        steps = (("0004_editors_group", "editors_create"), ("0015_editors_unlock_and_history", "editors_unlock_add"))
-        for migration, create in steps:
-            getattr(importlib.import_module(f"articles.migrations.{migration}"), create)(django_apps, None)
-    user = User.objects.create_user("editor", password="a-long-test-passphrase", is_staff=True)
-    user.groups.add(Group.objects.get(name="editors"))
-    client.force_login(user)
-    client.user = user
-    return client
 
 
 def article_make(title=TITLE, body=BODY) -> Article:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from axes.models import AccessAttempt
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.urls import reverse
 
 PASSWORD = "a-long-test-passphrase"
@@ -22,13 +22,6 @@ def _limit(settings):
 @pytest.fixture
 def staff(db):
     return User.objects.create_user("mona", password=PASSWORD, is_staff=True, is_superuser=True)
-
-
-@pytest.fixture
-def editor(db):
-    user = User.objects.create_user("editor", password="another-long-passphrase", is_staff=True)
-    user.groups.add(Group.objects.get(name="editors"))
-    return user
 
 
 @pytest.fixture

@@ -144,6 +144,36 @@ def _mostly_entity(phrase: tuple[str, ...], tok_kind: dict[str, Counter[str]]) -
     return c["O"] < sum(c.values()) / 2
 
 
+
+def _class_features(
+    table: dict[str, tuple[str, ...]],
+    tag: str,
+    key: str,
+    stem: str | None,
+    own: list[str],
+    ctx: list[str],
+    near: list[str],
+    *,
+    to_ctx: tuple[int, ...] = (),
+    to_near: tuple[int, ...] = (),
+) -> None:
+    """Word-class features of one word, appended in place: every level of its class ids (``tag`` + level) to
+    ``own``, the levels ``to_ctx`` to what neighbours see and ``to_near`` to what the +-1 neighbours see, or
+    ``tag=none`` for a word without a class; for a word with a proclitic, its ``stem``'s ids (``s`` + tag),
+    level 1 also to the +-1 neighbours. ``table``: ``word_key -> ids``, coarse to fine."""
+    ids = table.get(key)
+    if ids is not None:
+        own += [f"{tag}{i}={c}" for i, c in enumerate(ids)]
+        ctx += [f"{tag}{i}={ids[i]}" for i in to_ctx]
+        near += [f"{tag}{i}={ids[i]}" for i in to_near]
+    else:
+        own.append(f"{tag}=none")
+    if stem is not None:
+        stem_ids = table.get(fold_digits(stem))
+        if stem_ids is not None:
+            own += [f"s{tag}{i}={c}" for i, c in enumerate(stem_ids)]
+            near.append(f"s{tag}1={stem_ids[1]}")
+
 class Featurizer:
     """Turns a tokenised sentence into crfsuite feature strings."""
 
@@ -191,31 +221,11 @@ class Featurizer:
         if "clitic" in g:
             own += ["pfx=" + pfx, "stem=" + stem, "st3=" + stem[:3], "ss2=" + stem[-2:]]
             near += ["pfx=" + pfx, "stem=" + stem]
+        clitic_stem = stem if pfx else None
         if "cluster" in g:
-            cl = self.clusters.get(key)
-            if cl is not None:
-                own += [f"c{i}={c}" for i, c in enumerate(cl)]
-                ctx += [f"c1={cl[1]}", f"c2={cl[2]}"]
-            else:
-                own.append("c=none")
-            if pfx:
-                scl = self.clusters.get(fold_digits(stem))
-                if scl is not None:
-                    own += [f"sc{i}={c}" for i, c in enumerate(scl)]
-                    near.append(f"sc1={scl[1]}")
+            _class_features(self.clusters, "c", key, clitic_stem, own, ctx, near, to_ctx=(1, 2))
         if "embed" in g:
-            ec = self.emb_clusters.get(key)
-            if ec is not None:
-                own += [f"e{i}={c}" for i, c in enumerate(ec)]
-                ctx.append(f"e1={ec[1]}")
-                near.append(f"e0={ec[0]}")
-            else:
-                own.append("e=none")
-            if pfx:
-                sec = self.emb_clusters.get(fold_digits(stem))
-                if sec is not None:
-                    own += [f"se{i}={c}" for i, c in enumerate(sec)]
-                    near.append(f"se1={sec[1]}")
+            _class_features(self.emb_clusters, "e", key, clitic_stem, own, ctx, near, to_ctx=(1,), to_near=(0,))
         if "lexicon" in g:
             lex = self._lexicon(stem)
             own += lex
