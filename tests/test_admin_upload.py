@@ -14,14 +14,8 @@ from articles.models import Article, IngestRun
 from tests import test_admin as shared
 from tests.test_admin import real_pipeline_reason
 
-# Fixtures shared with test_admin.py (tests/conftest.py belongs to the foundation).
-editor, editor_client, english, stub_enrichment, upload_dir = (
-    shared.editor,
-    shared.editor_client,
-    shared.english,
-    shared.stub_enrichment,
-    shared.upload_dir,
-)
+# Fixtures shared with test_admin.py (editor and editor_client come from tests/conftest.py).
+english, stub_enrichment, upload_dir = shared.english, shared.stub_enrichment, shared.upload_dir
 
 IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 
