@@ -106,6 +106,23 @@ def test_any_bytes_are_refused_up_front_or_parsed(data, name):
     assert all(isinstance(i, Clipping | RecordError) for i in items)
 
 
+@pytest.mark.parametrize("head", [b"\x1f\x8b", b"\x1f\x8b\x08\x00", b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03garbage"])
+def test_a_broken_gzip_header_is_one_error_naming_the_file(head):
+    # Found by the fuzz test above: a gzip signature followed by a cut header raised EOFError out of the reader.
+    items = list(parse_stream(io.BufferedReader(io.BytesIO(head)), "x.jsonl.gz"))
+    assert len(items) == 1 and isinstance(items[0], RecordError) and items[0].file == "x.jsonl.gz", items
+
+
+def test_a_gzip_cut_short_keeps_the_records_before_the_cut():
+    import gzip
+
+    lines = [json.dumps({"title": f"عنوان {i}", "text": "نص الخبر " * 40, "source": "مأرب برس"}) for i in range(400)]
+    packed = gzip.compress(("\n".join(lines) + "\n").encode())
+    items = list(parse_stream(io.BufferedReader(io.BytesIO(packed[: len(packed) // 2])), "x.jsonl.gz"))
+    assert isinstance(items[-1], RecordError) and "cut short" in items[-1].message, items[-1]
+    assert any(isinstance(i, Clipping) for i in items[:-1])
+
+
 @given(st.one_of(any_text, st.text(st.sampled_from('"-|() أوORand ابت'), max_size=60)))
 def test_query_parser_never_raises(raw):
     parsed = query_parse(raw)

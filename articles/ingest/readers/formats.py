@@ -24,6 +24,7 @@ import gzip
 import hashlib
 import io
 import re
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,15 +110,35 @@ def parse_stream(stream: BinaryIO, name: str, options: ReadOptions | None = None
     kind = format_sniff(stream.peek(SNIFF_BYTES)[:SNIFF_BYTES], name)  # type: ignore[attr-defined]
     if kind == "gzip":
         stream = io.BufferedReader(gzip.GzipFile(fileobj=stream))  # type: ignore[assignment]
-        inner = format_sniff(stream.peek(SNIFF_BYTES)[:SNIFF_BYTES], name.removesuffix(".gz"))
+        try:
+            inner = format_sniff(stream.peek(SNIFF_BYTES)[:SNIFF_BYTES], name.removesuffix(".gz"))
+        except _GZIP_ERRORS as error:
+            return iter([RecordError(0, f"not a readable gzip file ({error}): nothing read", file=name)])
         if inner not in ("jsonl", "dump"):
             return iter([RecordError(0, "a gzip file is read only when it holds a dump or JSON Lines", file=name)])
-        kind = inner
+        head_check(stream.peek(SNIFF_BYTES)[:SNIFF_BYTES])  # type: ignore[attr-defined]
+        return _gzip_guarded(parse_jsonl(stream) if inner == "jsonl" else parse_dump(stream), name)
     if kind in ("jsonl", "dump"):
         # A file that is wholly not UTF-8 is refused up front; later bad sections cost their records only.
         head_check(stream.peek(SNIFF_BYTES)[:SNIFF_BYTES])  # type: ignore[attr-defined]
         return parse_jsonl(stream) if kind == "jsonl" else parse_dump(stream)
     return _file_items(stream, name, kind, options)
+
+
+# A truncated or corrupt gzip member surfaces when its bytes are read: at the sniff or part-way through.
+_GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
+
+
+def _gzip_guarded(items: Iterator[ParseItem], name: str) -> Iterator[ParseItem]:
+    """``items`` until the compressed stream breaks; then one error naming the file (the records before
+    it are kept)."""
+    read = 0
+    try:
+        for item in items:
+            read += 1
+            yield item
+    except _GZIP_ERRORS as error:
+        yield RecordError(0, f"the gzip file is cut short or corrupt after {read} records ({error})", file=name)
 
 
 def _file_items(stream: BinaryIO, name: str, kind: str, options: ReadOptions) -> Iterator[ParseItem]:
